@@ -1,0 +1,13 @@
+# Writes every DIR/NNNN_name.sql, in name order, into OUT as medcore::embedded::migrations().
+file(GLOB FILES ${DIR}/*.sql)
+list(SORT FILES)
+set(BODY "")
+foreach(F ${FILES})
+  get_filename_component(NAME ${F} NAME)
+  file(READ ${F} CONTENT HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," BYTES "${CONTENT}")
+  string(MAKE_C_IDENTIFIER ${NAME} ID)
+  string(APPEND DECLS "static const char ${ID}[] = {${BYTES} 0};\n")
+  string(APPEND BODY "    {\"${NAME}\", {${ID}, sizeof(${ID}) - 1}},\n")
+endforeach()
+file(WRITE ${OUT} "#include \"db/embedded_migrations.hpp\"\nnamespace medcore::embedded {\n${DECLS}\nconst std::vector<MigrationSource>& migrations() {\n  static const std::vector<MigrationSource> all = {\n${BODY}  };\n  return all;\n}\n}\n")

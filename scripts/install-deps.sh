@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages medcore needs, only those missing, so repeated runs cost
+# a dpkg query and nothing else. Uses sudo only when not root.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  g++ cmake ninja-build ccache pkg-config make git
+  # server, storage, crypto, config, logging, mail
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libsoci-dev libsqlite3-dev libpq-dev postgresql-15
+  libsodium-dev libspdlog-dev libfmt-dev libcli11-dev libhowardhinnant-date-dev
+  libkainjow-mustache-dev libcurl4-openssl-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev wrk python3-aiosmtpd
+)
+# Node.js may come from another source (with npm bundled); Debian's npm conflicts with it.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "installed" ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,198 @@
+#include "core/json_input.hpp"
+
+#include <boost/json.hpp>
+#include <charconv>
+
+namespace medcore {
+
+std::size_t utf8_length(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+std::string_view trim(std::string_view s) {
+  const auto ws = " \t\r\n";
+  auto b = s.find_first_not_of(ws);
+  if (b == std::string_view::npos) return {};
+  auto e = s.find_last_not_of(ws);
+  return s.substr(b, e - b + 1);
+}
+
+JsonInput JsonInput::parse(std::string_view body) {
+  boost::system::error_code ec;
+  boost::json::parse_options opts;
+  opts.max_depth = 32;
+  boost::json::value v = boost::json::parse(body, ec, {}, opts);
+  if (ec) throw problems::malformed_json("The body is not valid JSON: " + ec.message() + ".");
+  if (!v.is_object()) throw problems::malformed_json("The body must be a JSON object.");
+  return JsonInput(std::move(v.as_object()));
+}
+
+bool JsonInput::present(std::string_view field) const {
+  auto it = object_.find(field);
+  return it != object_.end() && !it->value().is_null();
+}
+
+void JsonInput::fail(std::string field, std::string message) {
+  errors_.push_back({std::move(field), std::move(message)});
+}
+
+const boost::json::value* JsonInput::lookup(std::string_view field, bool required) {
+  seen_.emplace(field);
+  auto it = object_.find(field);
+  if (it == object_.end() || it->value().is_null()) {
+    if (required) fail(std::string(field), "is required");
+    return nullptr;
+  }
+  return &it->value();
+}
+
+const boost::json::value* JsonInput::raw(std::string_view field) { return lookup(field, false); }
+
+static bool has_forbidden_control(std::string_view s, bool multiline) {
+  for (unsigned char c : s) {
+    if (c == 0x7F) return true;
+    if (c < 0x20 && !(multiline && (c == '\n' || c == '\t' || c == '\r'))) return true;
+  }
+  return false;
+}
+
+std::optional<std::string> JsonInput::text(std::string_view field, TextRule rule) {
+  const auto* v = lookup(field, rule.required);
+  if (!v) return std::nullopt;
+  if (!v->is_string()) {
+    fail(std::string(field), "must be a string");
+    return std::nullopt;
+  }
+  std::string_view s = trim(v->get_string());
+  const std::size_t len = utf8_length(s);
+  if (has_forbidden_control(s, rule.multiline)) {
+    fail(std::string(field), "must not contain control characters");
+    return std::nullopt;
+  }
+  if (len < rule.min || (rule.required && len == 0)) {
+    fail(std::string(field), rule.min <= 1 ? "must not be empty"
+                                           : "must be at least " + std::to_string(rule.min) + " characters");
+    return std::nullopt;
+  }
+  if (len > rule.max) {
+    fail(std::string(field), "must be at most " + std::to_string(rule.max) + " characters");
+    return std::nullopt;
+  }
+  return std::string(s);
+}
+
+std::optional<std::int64_t> JsonInput::integer(std::string_view field, IntRule rule) {
+  const auto* v = lookup(field, rule.required);
+  if (!v) return std::nullopt;
+  std::int64_t n = 0;
+  if (v->is_int64()) {
+    n = v->get_int64();
+  } else if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
+    n = static_cast<std::int64_t>(v->get_uint64());
+  } else if (v->is_double() && v->get_double() == static_cast<double>(static_cast<std::int64_t>(v->get_double())) &&
+             v->get_double() > -9e15 && v->get_double() < 9e15) {
+    n = static_cast<std::int64_t>(v->get_double());
+  } else {
+    fail(std::string(field), "must be a whole number");
+    return std::nullopt;
+  }
+  if (n < rule.min || n > rule.max) {
+    fail(std::string(field), "must be between " + std::to_string(rule.min) + " and " + std::to_string(rule.max));
+    return std::nullopt;
+  }
+  return n;
+}
+
+std::optional<bool> JsonInput::boolean(std::string_view field, bool required) {
+  const auto* v = lookup(field, required);
+  if (!v) return std::nullopt;
+  if (!v->is_bool()) {
+    fail(std::string(field), "must be true or false");
+    return std::nullopt;
+  }
+  return v->get_bool();
+}
+
+std::optional<std::string> JsonInput::one_of(std::string_view field, std::initializer_list<std::string_view> allowed,
+                                             bool required) {
+  const auto* v = lookup(field, required);
+  if (!v) return std::nullopt;
+  if (v->is_string()) {
+    for (auto a : allowed)
+      if (v->get_string() == a) return std::string(a);
+  }
+  std::string list;
+  for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+  fail(std::string(field), "must be one of: " + list);
+  return std::nullopt;
+}
+
+std::optional<std::string> JsonInput::email(std::string_view field, bool required) {
+  auto s = text(field, {.required = required, .min = 3, .max = 254});
+  if (!s) return std::nullopt;
+  std::string e;
+  e.reserve(s->size());
+  for (char c : *s) e.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  const auto at = e.find('@');
+  const bool shape_ok = at != std::string::npos && at > 0 && e.find('@', at + 1) == std::string::npos &&
+                        e.find('.', at + 2) != std::string::npos && e.back() != '.' &&
+                        e.find_first_of(" \t\"(),:;<>[\\]") == std::string::npos && at <= 64;
+  if (!shape_ok) {
+    fail(std::string(field), "must be an email address");
+    return std::nullopt;
+  }
+  return e;
+}
+
+std::optional<date::year_month_day> JsonInput::calendar_date(std::string_view field, bool required) {
+  const auto* v = lookup(field, required);
+  if (!v) return std::nullopt;
+  if (v->is_string()) {
+    std::string_view s = v->get_string();
+    int y = 0;
+    unsigned m = 0, d = 0;
+    if (s.size() == 10 && s[4] == '-' && s[7] == '-') {
+      auto r1 = std::from_chars(s.data(), s.data() + 4, y);
+      auto r2 = std::from_chars(s.data() + 5, s.data() + 7, m);
+      auto r3 = std::from_chars(s.data() + 8, s.data() + 10, d);
+      if (r1.ec == std::errc{} && r2.ec == std::errc{} && r3.ec == std::errc{} && r1.ptr == s.data() + 4 &&
+          r2.ptr == s.data() + 7 && r3.ptr == s.data() + 10) {
+        date::year_month_day ymd{date::year{y}, date::month{m}, date::day{d}};
+        if (ymd.ok()) return ymd;
+      }
+    }
+  }
+  fail(std::string(field), "must be a date as YYYY-MM-DD");
+  return std::nullopt;
+}
+
+std::optional<std::string> JsonInput::password(std::string_view field, bool required) {
+  const auto* v = lookup(field, required);
+  if (!v) return std::nullopt;
+  if (!v->is_string()) {
+    fail(std::string(field), "must be a string");
+    return std::nullopt;
+  }
+  std::string_view s = v->get_string();
+  const auto len = utf8_length(s);
+  if (len < 10) {
+    fail(std::string(field), "must be at least 10 characters");
+    return std::nullopt;
+  }
+  if (len > 128) {
+    fail(std::string(field), "must be at most 128 characters");
+    return std::nullopt;
+  }
+  return std::string(s);
+}
+
+void JsonInput::finish() {
+  for (const auto& kv : object_) {
+    if (!seen_.contains(kv.key())) fail(std::string(kv.key()), "is not a known field");
+  }
+  if (!errors_.empty()) throw problems::validation(std::move(errors_));
+}
+
+}  // namespace medcore

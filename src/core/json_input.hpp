@@ -1,0 +1,69 @@
+#pragma once
+// The one validation style: read a JSON object field by field, collect every problem,
+// then finish() throws a single 422 listing all of them (and any field nobody asked for).
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <date/date.h>
+#include <initializer_list>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/problem.hpp"
+
+namespace medcore {
+
+struct TextRule {
+  bool required = false;
+  std::size_t min = 0;       // in characters (code points), after trimming
+  std::size_t max = 200;
+  bool multiline = false;    // allow \n and \t
+};
+
+struct IntRule {
+  bool required = false;
+  std::int64_t min = 0;
+  std::int64_t max = INT64_MAX;
+};
+
+class JsonInput {
+ public:
+  // Parses a request body that must be one JSON object; anything else is 400 malformed-json.
+  static JsonInput parse(std::string_view body);
+  explicit JsonInput(boost::json::object object) : object_(std::move(object)) {}
+
+  std::optional<std::string> text(std::string_view field, TextRule rule);
+  std::optional<std::int64_t> integer(std::string_view field, IntRule rule);
+  std::optional<bool> boolean(std::string_view field, bool required = false);
+  std::optional<std::string> one_of(std::string_view field, std::initializer_list<std::string_view> allowed,
+                                    bool required = false);
+  // Trimmed and lower-cased; checked for a plausible address shape.
+  std::optional<std::string> email(std::string_view field, bool required = false);
+  // YYYY-MM-DD, a real calendar date.
+  std::optional<date::year_month_day> calendar_date(std::string_view field, bool required = false);
+  // Password: 10-128 characters, kept exactly as given (no trimming).
+  std::optional<std::string> password(std::string_view field, bool required = false);
+  // A free-form JSON value nobody validates here (caller does).
+  const boost::json::value* raw(std::string_view field);
+
+  bool present(std::string_view field) const;  // present and not null
+  void fail(std::string field, std::string message);
+  bool ok() const { return errors_.empty(); }
+  // Throws problems::validation if anything failed or an unknown field was sent.
+  void finish();
+
+ private:
+  const boost::json::value* lookup(std::string_view field, bool required);
+  boost::json::object object_;
+  std::set<std::string, std::less<>> seen_;
+  std::vector<FieldError> errors_;
+};
+
+// Character count of valid UTF-8 (the JSON parser has already rejected invalid UTF-8).
+std::size_t utf8_length(std::string_view s);
+// Trims ASCII whitespace at both ends.
+std::string_view trim(std::string_view s);
+
+}  // namespace medcore

@@ -1,0 +1,67 @@
+#pragma once
+// One router for every route. Patterns are literal segments and typed parameters:
+// /api/v1/doctors/{id:int} or /files/{name}. A path that matches a pattern but not its
+// method answers 405 with Allow; no match at all is 404.
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/context.hpp"
+
+namespace medcore::http {
+
+using Handler = std::function<Response(Context&)>;
+
+enum class Pool {
+  inline_io,  // runs on the I/O thread: must never block (health, metrics)
+  general,    // the bounded worker pool: database work
+  auth,       // the small password-hashing pool: signup, login, password changes
+};
+
+struct RouteOptions {
+  Pool pool = Pool::general;
+  std::size_t body_limit = 1 << 20;  // bytes; upload routes raise it
+  bool auth_rate_limited = false;    // counts against the per-IP auth bucket
+  bool authenticate = true;          // resolve the session before the handler
+};
+
+struct Route {
+  std::string method;
+  std::string pattern;
+  Handler handler;
+  RouteOptions options;
+  struct Segment {
+    std::string literal;  // empty for a parameter
+    std::string param;
+    bool integer = false;
+  };
+  std::vector<Segment> segments;
+};
+
+struct RouteMatch {
+  const Route* route = nullptr;  // null: see allowed
+  PathParams params;
+  std::vector<std::string> allowed;  // non-empty when the path matched but the method did not
+};
+
+class Router {
+ public:
+  void add(std::string method, std::string pattern, Handler handler, RouteOptions options = {});
+  void get(std::string pattern, Handler h, RouteOptions o = {}) { add("GET", std::move(pattern), std::move(h), o); }
+  void post(std::string pattern, Handler h, RouteOptions o = {}) { add("POST", std::move(pattern), std::move(h), o); }
+  void patch(std::string pattern, Handler h, RouteOptions o = {}) { add("PATCH", std::move(pattern), std::move(h), o); }
+  void put(std::string pattern, Handler h, RouteOptions o = {}) { add("PUT", std::move(pattern), std::move(h), o); }
+  void del(std::string pattern, Handler h, RouteOptions o = {}) { add("DELETE", std::move(pattern), std::move(h), o); }
+
+  RouteMatch match(std::string_view method, std::string_view path) const;
+  // Longest literal prefix that some route starts with; used to decide API 404 vs SPA fallback.
+  const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
+
+ private:
+  std::vector<std::unique_ptr<Route>> routes_;
+};
+
+}  // namespace medcore::http
