@@ -29,3 +29,11 @@ std::string base64url(std::string_view bytes);
 bool base64url_decode(std::string_view text, std::string& out);
 
 }  // namespace medcore::crypto
+
+namespace medcore::crypto {
+// The CSRF token of a cookie session, derived from its token so it needs no storage and
+// changes whenever the session does.
+inline std::string csrf_token_for(std::string_view session_token) {
+  return keyed_hash(session_token, "medcore-csrf-v1");
+}
+}  // namespace medcore::crypto

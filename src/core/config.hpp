@@ -1,0 +1,38 @@
+#pragma once
+// All settings, from MEDCORE_* environment variables, overridable by command-line flags.
+// The README's configuration table lists exactly these.
+#include <cstddef>
+#include <string>
+
+namespace medcore {
+
+struct Config {
+  std::string database_url = "sqlite:var/medcore.db";  // MEDCORE_DATABASE_URL
+  std::string listen = "127.0.0.1:8080";               // MEDCORE_LISTEN (host:port; port 0 = any free)
+  std::string web_root = "web/dist";                   // MEDCORE_WEB_ROOT
+  std::string var_dir = "var";                         // MEDCORE_VAR_DIR (demo credentials, mail files)
+  std::string log_level = "info";                      // MEDCORE_LOG_LEVEL: trace|debug|info|warn|error
+  std::string public_url = "http://127.0.0.1:8080";    // MEDCORE_PUBLIC_URL: base of links in mails
+  std::string currency = "USD";                        // MEDCORE_CURRENCY
+  long session_ttl_seconds = 12 * 3600;                // MEDCORE_SESSION_TTL: sliding idle lifetime
+  long session_max_seconds = 30 * 24 * 3600;           // MEDCORE_SESSION_MAX: absolute lifetime
+  std::size_t io_threads = 0;                          // MEDCORE_IO_THREADS (0 = cores)
+  std::size_t workers = 0;                             // MEDCORE_WORKERS (0 = max(4, 2 x cores))
+  std::size_t hash_workers = 0;                        // MEDCORE_HASH_WORKERS (0 = max(1, cores / 2))
+  std::size_t worker_queue = 1024;                     // MEDCORE_WORKER_QUEUE: pending tasks before 503
+  bool cookie_secure = false;                          // MEDCORE_COOKIE_SECURE
+  bool trust_proxy = false;                            // MEDCORE_TRUST_PROXY: believe X-Forwarded-For/-Proto
+  int auth_rate_per_minute = 30;                       // MEDCORE_AUTH_RATE_PER_MINUTE: per IP, auth routes
+  int login_max_failures_account = 5;                  // MEDCORE_LOGIN_MAX_FAILURES_ACCOUNT (per 15 min)
+  int login_max_failures_ip = 20;                      // MEDCORE_LOGIN_MAX_FAILURES_IP (per 15 min)
+  int read_timeout_seconds = 30;                       // MEDCORE_READ_TIMEOUT
+  int idle_timeout_seconds = 60;                       // MEDCORE_IDLE_TIMEOUT (keep-alive)
+  int shutdown_grace_seconds = 10;                     // MEDCORE_SHUTDOWN_GRACE
+
+  // Reads every MEDCORE_* variable present; throws std::invalid_argument naming the bad one.
+  static Config from_environment();
+  // Fills the 0 = automatic values from the core count.
+  void resolve_defaults();
+};
+
+}  // namespace medcore
