@@ -1,0 +1,306 @@
+// HTTP server basics: health, metrics, request ids, security headers, errors, static files,
+// keep-alive, limits and graceful shutdown.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import {
+  startServer, api, assertProblem, rawGet, rawRequest, healthy, signupPatient, PASSWORD,
+  SPA_INDEX, SPA_JS, SPA_CSS, SPA_ICO, SECRET_MARKER, sleep,
+} from './harness.mjs';
+
+let server;
+before(async () => { server = await startServer(); });
+after(async () => { if (server) await server.stop(); });
+
+function checkSecurityHeaders(h, what) {
+  const get = (n) => (typeof h.get === 'function' ? h.get(n) : h[n]);
+  const csp = get('content-security-policy');
+  assert.ok(csp, `${what}: Content-Security-Policy present`);
+  assert.match(csp, /frame-ancestors\s+'none'/, `${what}: frame-ancestors 'none' in ${csp}`);
+  const directives = Object.fromEntries(csp.split(';').map((d) => d.trim()).filter(Boolean).map((d) => {
+    const [name, ...vals] = d.split(/\s+/);
+    return [name.toLowerCase(), vals];
+  }));
+  const scriptSrc = directives['script-src'] || directives['default-src'];
+  assert.ok(scriptSrc, `${what}: script-src or default-src in ${csp}`);
+  assert.ok(!scriptSrc.includes("'unsafe-inline'"), `${what}: no 'unsafe-inline' in script-src: ${csp}`);
+  assert.equal(get('x-content-type-options'), 'nosniff', `${what}: nosniff`);
+  assert.ok(get('referrer-policy'), `${what}: Referrer-Policy`);
+}
+
+describe('health and metrics', () => {
+  it('GET /healthz is 200 {"status":"ok"}', async () => {
+    const r = await api(server, 'GET', '/healthz');
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type'), /^application\/json/);
+    assert.deepEqual(r.json, { status: 'ok' });
+  });
+
+  it('GET /readyz is 200 {"status":"ready"}', async () => {
+    const r = await api(server, 'GET', '/readyz');
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.json, { status: 'ready' });
+  });
+
+  it('GET /metrics is Prometheus text with request counters per route and a latency histogram', async () => {
+    for (let i = 0; i < 3; i++) await api(server, 'GET', '/api/v1/doctors');
+    await api(server, 'GET', '/healthz');
+    const r = await api(server, 'GET', '/metrics');
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type'), /^text\/plain/);
+    assert.match(r.text, /^# TYPE \S+ counter$/m, 'a counter');
+    assert.match(r.text, /^# TYPE \S+ histogram$/m, 'a histogram');
+    // a request counter labelled with the route template
+    const counterLines = r.text.split('\n').filter((l) => !l.startsWith('#') && /route="[^"]*doctors[^"]*"/.test(l));
+    assert.ok(counterLines.length > 0, 'a series labelled route="/api/v1/doctors"');
+    assert.ok(counterLines.some((l) => Number(l.trim().split(/\s+/).pop()) >= 3), `a doctors counter >= 3:\n${counterLines.join('\n')}`);
+    assert.match(r.text, /_bucket\{[^}]*le="\+Inf"[^}]*\}\s+\d+/, 'histogram buckets with le="+Inf"');
+    assert.match(r.text, /_sum(\{[^}]*\})?\s+[\d.eE+-]+/m);
+    assert.match(r.text, /_count(\{[^}]*\})?\s+\d+/m);
+  });
+});
+
+describe('request ids', () => {
+  it('echoes a sane X-Request-Id', async () => {
+    const r = await api(server, 'GET', '/healthz', { headers: { 'x-request-id': 'abc-123' } });
+    assert.equal(r.headers.get('x-request-id'), 'abc-123');
+  });
+
+  it('generates one when absent, and puts it in problem documents', async () => {
+    const r = await api(server, 'GET', '/api/v1/definitely-not-a-route');
+    const id = r.headers.get('x-request-id');
+    assert.ok(id && id.length >= 8 && id.length <= 128, `request id ${id}`);
+    assert.equal(r.json.request_id, id);
+  });
+
+  it('replaces an overlong X-Request-Id', async () => {
+    const long = 'a'.repeat(300);
+    const r = await api(server, 'GET', '/healthz', { headers: { 'x-request-id': long } });
+    const id = r.headers.get('x-request-id');
+    assert.ok(id, 'has a request id');
+    assert.notEqual(id, long);
+    assert.ok(id.length <= 128);
+  });
+
+  it('replaces an X-Request-Id with non-printable characters', async () => {
+    const r = await rawGet(server, '/healthz', 'X-Request-Id: bad\x01id\x7f\r\n');
+    // The server may refuse the header outright (400) or replace it; never echo it.
+    if (r.status === 200) {
+      assert.ok(r.headers['x-request-id'], 'has a request id');
+      assert.ok(!/[\x00-\x1f\x7f]/.test(r.headers['x-request-id']), `sanitised: ${JSON.stringify(r.headers['x-request-id'])}`);
+      assert.notEqual(r.headers['x-request-id'], 'bad\x01id\x7f');
+    } else {
+      assert.equal(r.status, 400);
+    }
+    assert.ok(await healthy(server));
+  });
+});
+
+describe('security headers', () => {
+  it('on API answers', async () => {
+    checkSecurityHeaders((await api(server, 'GET', '/healthz')).headers, '/healthz');
+    checkSecurityHeaders((await api(server, 'GET', '/api/v1/doctors')).headers, '/api/v1/doctors');
+    checkSecurityHeaders((await api(server, 'GET', '/api/v1/nope')).headers, '404 problem');
+  });
+  it('on static answers', async () => {
+    checkSecurityHeaders((await api(server, 'GET', '/')).headers, '/');
+    checkSecurityHeaders((await api(server, 'GET', '/assets/app-3f9a1c.js')).headers, 'js asset');
+  });
+});
+
+describe('routing errors', () => {
+  it('unknown API path → 404 problem+json', async () => {
+    const r = await api(server, 'GET', '/api/v1/nope');
+    assertProblem(r, 404, 'not-found');
+    assert.equal(r.json.instance, '/api/v1/nope');
+  });
+  it('unknown API path with POST → 404, not the SPA', async () => {
+    const r = await api(server, 'POST', '/api/v1/nope/deeper', { body: {} });
+    assertProblem(r, 404, 'not-found');
+  });
+  it('wrong method on a known path → 405 with Allow', async () => {
+    const r = await api(server, 'DELETE', '/api/v1/auth/login');
+    assertProblem(r, 405, 'method-not-allowed');
+    const allow = r.headers.get('allow') || '';
+    assert.match(allow, /\bPOST\b/, `Allow: ${allow}`);
+    const r2 = await api(server, 'PUT', '/api/v1/me', { body: {} });
+    assertProblem(r2, 405, 'method-not-allowed');
+    assert.match(r2.headers.get('allow') || '', /\bGET\b/);
+    assert.match(r2.headers.get('allow') || '', /\bPATCH\b/);
+  });
+  it('GET /api/v1/openapi.json is an OpenAPI 3.1 document', async () => {
+    const r = await api(server, 'GET', '/api/v1/openapi.json');
+    assert.equal(r.status, 200);
+    assert.match(String(r.json?.openapi), /^3\.1/);
+    assert.ok(r.json.paths && Object.keys(r.json.paths).some((p) => p.includes('/auth/login')), 'documents /auth/login');
+  });
+});
+
+describe('static files', () => {
+  it('/ serves index.html', async () => {
+    const r = await api(server, 'GET', '/');
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type'), /^text\/html/);
+    assert.equal(r.text, SPA_INDEX);
+  });
+  it('correct MIME types', async () => {
+    const js = await api(server, 'GET', '/assets/app-3f9a1c.js');
+    assert.equal(js.status, 200);
+    assert.match(js.headers.get('content-type'), /^(text|application)\/javascript/);
+    assert.equal(js.text, SPA_JS);
+    const css = await api(server, 'GET', '/assets/style.css');
+    assert.equal(css.status, 200);
+    assert.match(css.headers.get('content-type'), /^text\/css/);
+    assert.equal(css.text, SPA_CSS);
+    const ico = await api(server, 'GET', '/favicon.ico');
+    assert.equal(ico.status, 200);
+    assert.match(ico.headers.get('content-type'), /^image\/(x-icon|vnd\.microsoft\.icon)/);
+    assert.deepEqual(ico.body, SPA_ICO);
+  });
+  it('ETag + If-None-Match → 304', async () => {
+    const r = await api(server, 'GET', '/assets/style.css');
+    const etag = r.headers.get('etag');
+    assert.ok(etag, 'ETag present');
+    const r2 = await api(server, 'GET', '/assets/style.css', { headers: { 'if-none-match': etag } });
+    assert.equal(r2.status, 304);
+    assert.equal(r2.text, '');
+    const r3 = await api(server, 'GET', '/assets/style.css', { headers: { 'if-none-match': '"something-else"' } });
+    assert.equal(r3.status, 200);
+  });
+  it('hashed assets are cached long and immutable; index.html is not', async () => {
+    const r = await api(server, 'GET', '/assets/app-3f9a1c.js');
+    const cc = r.headers.get('cache-control') || '';
+    assert.match(cc, /immutable/, cc);
+    const maxAge = Number(/max-age=(\d+)/.exec(cc)?.[1] || 0);
+    assert.ok(maxAge >= 30 * 24 * 3600, `max-age ${maxAge}`);
+    const idx = await api(server, 'GET', '/');
+    assert.doesNotMatch(idx.headers.get('cache-control') || '', /immutable/);
+  });
+  it('SPA fallback: unknown non-API path serves index.html', async () => {
+    const r = await api(server, 'GET', '/some/page');
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type'), /^text\/html/);
+    assert.equal(r.text, SPA_INDEX);
+  });
+  it('no SPA fallback under /api/', async () => {
+    const r = await api(server, 'GET', '/api/v1/nope');
+    assertProblem(r, 404, 'not-found');
+    assert.ok(!r.text.includes('medcore-spa-index'));
+  });
+  for (const target of [
+    '/../etc/passwd',
+    '/../../../../../../etc/passwd',
+    '/%2e%2e/%2e%2e/etc/passwd',
+    '/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd',
+    '/assets/..%2f..%2fmedcore.db',
+    '/assets/..%2f..%2fsecret.txt',
+    '/assets/../../secret.txt',
+    '/..%5c..%5csecret.txt',
+    '/assets/%2e%2e/%2e%2e/secret.txt',
+    '/%252e%252e/%252e%252e/secret.txt',
+    '/assets/app-3f9a1c.js%00.html',
+  ]) {
+    it(`no directory traversal: ${target}`, async () => {
+      const r = await rawGet(server, target);
+      assert.ok(r.status > 0 && r.status < 500, `status ${r.status}`);
+      assert.ok(!r.bodyText.includes('root:x:0:0'), 'no /etc/passwd');
+      assert.ok(!r.bodyText.includes(SECRET_MARKER), 'no file outside the web root');
+      assert.ok(!r.body.includes(Buffer.from('SQLite format 3')), 'no database file');
+    });
+  }
+});
+
+describe('connections and limits', () => {
+  it('keep-alive: several requests on one connection', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const sockets = new Set();
+    try {
+      for (let i = 0; i < 4; i++) {
+        const { status, reused } = await new Promise((resolve, reject) => {
+          const req = http.get({ host: '127.0.0.1', port: server.port, path: '/healthz', agent }, (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode, reused: req.reusedSocket }));
+          });
+          req.on('socket', (s) => sockets.add(s));
+          req.on('error', reject);
+        });
+        assert.equal(status, 200);
+        if (i > 0) assert.equal(reused, true, `request ${i} reused the socket`);
+      }
+      assert.equal(sockets.size, 1);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('header block over 16 KiB → 431 (or 400); server still healthy', async () => {
+    const big = 'x'.repeat(17 * 1024);
+    const r = await rawRequest(server, `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${big}\r\nConnection: close\r\n\r\n`);
+    assert.ok([431, 400].includes(r.status), `status ${r.status}`);
+    assert.ok(await healthy(server));
+  });
+
+  it('many headers adding up over 16 KiB → 431 (or 400)', async () => {
+    let hs = '';
+    for (let i = 0; i < 40; i++) hs += `X-H${i}: ${'y'.repeat(500)}\r\n`;
+    const r = await rawRequest(server, `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n${hs}Connection: close\r\n\r\n`);
+    assert.ok([431, 400].includes(r.status), `status ${r.status}`);
+    assert.ok(await healthy(server));
+  });
+
+  it('body over 1 MiB → 413 problem+json', async () => {
+    const body = JSON.stringify({ email: 'a@b.org', password: 'x'.repeat(1024 * 1024 + 10) });
+    const r = await api(server, 'POST', '/api/v1/auth/login', { raw: body }).catch((e) => ({ error: e }));
+    if (r.error) {
+      // The server may close the connection after answering before reading everything; retry with raw socket.
+      const rr = await rawRequest(server, `POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+      assert.equal(rr.status, 413);
+      assert.match(rr.headers['content-type'] || '', /^application\/problem\+json/);
+    } else {
+      assertProblem(r, 413, 'payload-too-large');
+    }
+    // Announced length alone is enough to refuse.
+    const rr = await rawRequest(server, `POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${2 * 1024 * 1024}\r\nConnection: close\r\n\r\n{`, { timeoutMs: 5000 });
+    assert.equal(rr.status, 413, `announced 2 MiB: ${rr.status} timedOut=${rr.timedOut}`);
+    assert.ok(await healthy(server));
+  });
+
+  it('a chunked body over 1 MiB → 413', async () => {
+    const chunk = 'a'.repeat(64 * 1024);
+    let data = `POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`;
+    data += `${(1).toString(16)}\r\n"\r\n`;
+    for (let i = 0; i < 18; i++) data += `${chunk.length.toString(16)}\r\n${chunk}\r\n`;
+    data += '0\r\n\r\n';
+    const r = await rawRequest(server, data);
+    assert.equal(r.status, 413);
+    assert.ok(await healthy(server));
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('SIGTERM lets an in-flight request finish, then exits 0', async () => {
+    const s = await startServer();
+    try {
+      const p = await signupPatient(s);
+      // Several argon2 logins in flight, then SIGTERM while they run.
+      const inflight = [0, 1, 2].map(() => api(s, 'POST', '/api/v1/auth/login', { body: { email: p.email, password: PASSWORD } }));
+      await sleep(30);
+      s.child.kill('SIGTERM');
+      const results = await Promise.all(inflight);
+      for (const r of results) assert.equal(r.status, 200, `in-flight login finished: ${r.status} ${r.text}`);
+      const exit = await Promise.race([s.exited, sleep(15_000).then(() => null)]);
+      assert.ok(exit, 'process exited within 15 s');
+      assert.equal(exit.code, 0, `exit ${JSON.stringify(exit)}\n${s.output.stderr.slice(-2000)}`);
+      // After shutdown nothing listens.
+      await assert.rejects(fetch(s.url + '/healthz', { signal: AbortSignal.timeout(2000) }));
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('the main test server also exits 0 on SIGTERM', async () => {
+    const r = await server.stop();
+    assert.equal(r.code, 0, `exit ${JSON.stringify(r)}\n${server.output.stderr.slice(-2000)}`);
+  });
+});
+
