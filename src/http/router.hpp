@@ -1,6 +1,6 @@
 #pragma once
 // One router for every route. Patterns are literal segments and typed parameters:
-// /api/v1/doctors/{id:int} or /files/{name}. A path that matches a pattern but not its
+// /api/v1/doctors/{id:int}, /files/{name} or /appointments/{id:int}.ics. A path that matches a pattern but not its
 // method answers 405 with Allow; no match at all is 404.
 #include <cstddef>
 #include <functional>
@@ -26,6 +26,7 @@ struct RouteOptions {
   std::size_t body_limit = 1 << 20;  // bytes; upload routes raise it
   bool auth_rate_limited = false;    // counts against the per-IP auth bucket
   bool authenticate = true;          // resolve the session before the handler
+  bool json_body = true;             // a non-empty body must be application/json (415 otherwise)
 };
 
 struct Route {
@@ -37,6 +38,7 @@ struct Route {
     std::string literal;  // empty for a parameter
     std::string param;
     bool integer = false;
+    std::string suffix;  // {id:int}.ics: literal text after the parameter in the same segment
   };
   std::vector<Segment> segments;
 };

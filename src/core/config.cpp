@@ -1,0 +1,81 @@
+#include "core/config.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <stdexcept>
+#include <string_view>
+#include <thread>
+
+namespace medcore {
+
+namespace {
+
+const char* env(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : nullptr;
+}
+
+template <class Int>
+void read_int(const char* name, Int& out, long long min, long long max) {
+  const char* v = env(name);
+  if (!v) return;
+  long long n = 0;
+  std::string_view s{v};
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc{} || ptr != s.data() + s.size() || n < min || n > max)
+    throw std::invalid_argument(std::string(name) + " must be a whole number between " + std::to_string(min) +
+                                " and " + std::to_string(max));
+  out = static_cast<Int>(n);
+}
+
+void read_bool(const char* name, bool& out) {
+  const char* v = env(name);
+  if (!v) return;
+  std::string_view s{v};
+  if (s == "1" || s == "true" || s == "yes" || s == "on") out = true;
+  else if (s == "0" || s == "false" || s == "no" || s == "off") out = false;
+  else throw std::invalid_argument(std::string(name) + " must be 1/0, true/false, yes/no or on/off");
+}
+
+void read_string(const char* name, std::string& out) {
+  if (const char* v = env(name)) out = v;
+}
+
+}  // namespace
+
+Config Config::from_environment() {
+  Config c;
+  read_string("MEDCORE_DATABASE_URL", c.database_url);
+  read_string("MEDCORE_LISTEN", c.listen);
+  read_string("MEDCORE_WEB_ROOT", c.web_root);
+  read_string("MEDCORE_VAR_DIR", c.var_dir);
+  read_string("MEDCORE_LOG_LEVEL", c.log_level);
+  read_string("MEDCORE_PUBLIC_URL", c.public_url);
+  read_string("MEDCORE_CURRENCY", c.currency);
+  read_int("MEDCORE_SESSION_TTL", c.session_ttl_seconds, 60, 90LL * 24 * 3600);
+  read_int("MEDCORE_SESSION_MAX", c.session_max_seconds, 60, 365LL * 24 * 3600);
+  read_int("MEDCORE_IO_THREADS", c.io_threads, 0, 256);
+  read_int("MEDCORE_WORKERS", c.workers, 0, 1024);
+  read_int("MEDCORE_HASH_WORKERS", c.hash_workers, 0, 64);
+  read_int("MEDCORE_WORKER_QUEUE", c.worker_queue, 1, 1'000'000);
+  read_bool("MEDCORE_COOKIE_SECURE", c.cookie_secure);
+  read_bool("MEDCORE_TRUST_PROXY", c.trust_proxy);
+  read_int("MEDCORE_AUTH_RATE_PER_MINUTE", c.auth_rate_per_minute, 1, 10'000'000);
+  read_int("MEDCORE_LOGIN_MAX_FAILURES_ACCOUNT", c.login_max_failures_account, 1, 10'000'000);
+  read_int("MEDCORE_LOGIN_MAX_FAILURES_IP", c.login_max_failures_ip, 1, 10'000'000);
+  read_int("MEDCORE_READ_TIMEOUT", c.read_timeout_seconds, 1, 3600);
+  read_int("MEDCORE_IDLE_TIMEOUT", c.idle_timeout_seconds, 1, 3600);
+  read_int("MEDCORE_SHUTDOWN_GRACE", c.shutdown_grace_seconds, 0, 600);
+  while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+  return c;
+}
+
+void Config::resolve_defaults() {
+  const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  if (io_threads == 0) io_threads = cores;
+  if (workers == 0) workers = std::max<std::size_t>(4, 2 * cores);
+  if (hash_workers == 0) hash_workers = std::max<std::size_t>(1, cores / 2);
+}
+
+}  // namespace medcore

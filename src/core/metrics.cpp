@@ -1,0 +1,83 @@
+#include "core/metrics.hpp"
+
+#include <cstdio>
+
+namespace medcore {
+
+Metrics& metrics() {
+  static Metrics instance;
+  return instance;
+}
+
+std::string prometheus_label(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (char c : value) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+void Metrics::observe_request(std::string_view route, std::string_view method, int status, double seconds) {
+  std::string key;
+  key.reserve(route.size() + method.size() + 6);
+  key.append(route).push_back('\x1f');
+  key.append(method).push_back('\x1f');
+  key.append(std::to_string(status));
+  std::lock_guard lock(mutex_);
+  ++requests_[key];
+  auto it = latency_.find(route);
+  if (it == latency_.end()) it = latency_.emplace(std::string(route), Histogram{}).first;
+  auto& h = it->second;
+  for (std::size_t i = 0; i < kBucketCount; ++i)
+    if (seconds <= kBuckets[i]) ++h.buckets[i];
+  ++h.count;
+  h.sum += seconds;
+}
+
+void Metrics::gauge(std::string name, std::string help, std::function<double()> read) {
+  std::lock_guard lock(mutex_);
+  gauges_.push_back({std::move(name), std::move(help), std::move(read)});
+}
+
+std::string Metrics::render() const {
+  std::string out;
+  char num[64];
+  std::lock_guard lock(mutex_);
+  out += "# HELP medcore_http_requests_total HTTP requests by route template, method and status.\n";
+  out += "# TYPE medcore_http_requests_total counter\n";
+  for (const auto& [key, count] : requests_) {
+    auto a = key.find('\x1f');
+    auto b = key.find('\x1f', a + 1);
+    out += "medcore_http_requests_total{route=\"" + prometheus_label(key.substr(0, a)) + "\",method=\"" +
+           key.substr(a + 1, b - a - 1) + "\",status=\"" + key.substr(b + 1) + "\"} " + std::to_string(count) + "\n";
+  }
+  out += "# HELP medcore_http_request_duration_seconds Time from request parsed to response written.\n";
+  out += "# TYPE medcore_http_request_duration_seconds histogram\n";
+  for (const auto& [route, h] : latency_) {
+    const std::string label = "route=\"" + prometheus_label(route) + "\"";
+    for (std::size_t i = 0; i < kBucketCount; ++i) {
+      std::snprintf(num, sizeof num, "%g", kBuckets[i]);
+      out += "medcore_http_request_duration_seconds_bucket{" + label + ",le=\"" + num + "\"} " +
+             std::to_string(h.buckets[i]) + "\n";
+    }
+    out += "medcore_http_request_duration_seconds_bucket{" + label + ",le=\"+Inf\"} " + std::to_string(h.count) + "\n";
+    std::snprintf(num, sizeof num, "%.6f", h.sum);
+    out += "medcore_http_request_duration_seconds_sum{" + label + "} " + num + "\n";
+    out += "medcore_http_request_duration_seconds_count{" + label + "} " + std::to_string(h.count) + "\n";
+  }
+  out += "# HELP medcore_open_connections Open HTTP connections.\n# TYPE medcore_open_connections gauge\n";
+  out += "medcore_open_connections " + std::to_string(open_connections.load()) + "\n";
+  out += "# HELP medcore_open_websockets Open WebSocket connections.\n# TYPE medcore_open_websockets gauge\n";
+  out += "medcore_open_websockets " + std::to_string(open_websockets.load()) + "\n";
+  for (const auto& g : gauges_) {
+    std::snprintf(num, sizeof num, "%g", g.read());
+    out += "# HELP " + g.name + " " + g.help + "\n# TYPE " + g.name + " gauge\n" + g.name + " " + num + "\n";
+  }
+  return out;
+}
+
+}  // namespace medcore

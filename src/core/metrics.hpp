@@ -1,0 +1,49 @@
+#pragma once
+// Process-wide counters in the Prometheus text exposition format.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace medcore {
+
+class Metrics {
+ public:
+  static constexpr double kBuckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                        0.1,    0.25,  0.5,    1.0,   2.5,  5.0,  10.0};
+  static constexpr std::size_t kBucketCount = sizeof(kBuckets) / sizeof(kBuckets[0]);
+
+  void observe_request(std::string_view route, std::string_view method, int status, double seconds);
+  // A value read at scrape time (queue depths, pool use).
+  void gauge(std::string name, std::string help, std::function<double()> read);
+  std::string render() const;
+
+  std::atomic<std::int64_t> open_connections{0};
+  std::atomic<std::int64_t> open_websockets{0};
+
+ private:
+  struct Histogram {
+    std::uint64_t buckets[kBucketCount] = {};
+    std::uint64_t count = 0;
+    double sum = 0;
+  };
+  struct Gauge {
+    std::string name, help;
+    std::function<double()> read;
+  };
+  mutable std::mutex mutex_;
+  std::map<std::string, std::uint64_t, std::less<>> requests_;  // key: route\x1fmethod\x1fstatus
+  std::map<std::string, Histogram, std::less<>> latency_;        // key: route
+  std::vector<Gauge> gauges_;
+};
+
+Metrics& metrics();
+
+// Escapes a Prometheus label value.
+std::string prometheus_label(std::string_view value);
+
+}  // namespace medcore

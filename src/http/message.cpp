@@ -1,0 +1,88 @@
+#include "http/message.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/url/decode_view.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/params_view.hpp>
+
+namespace medcore::http {
+
+std::optional<std::string_view> Request::header(std::string_view lower_name) const {
+  for (const auto& h : headers)
+    if (h.name == lower_name) return std::string_view{h.value};
+  return std::nullopt;
+}
+
+std::optional<std::string> Request::query_param(std::string_view key) const {
+  if (query.empty()) return std::nullopt;
+  auto parsed = boost::urls::parse_query(query);
+  if (!parsed) return std::nullopt;
+  for (auto p : boost::urls::params_view(*parsed)) {
+    if (p.key == key) return p.has_value ? std::string(p.value) : std::string();
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Request::cookie(std::string_view name) const {
+  auto raw = header("cookie");
+  if (!raw) return std::nullopt;
+  std::string_view rest = *raw;
+  while (!rest.empty()) {
+    auto semi = rest.find(';');
+    std::string_view pair = rest.substr(0, semi);
+    rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    auto eq = pair.find('=');
+    if (eq == std::string_view::npos) continue;
+    if (pair.substr(0, eq) == name) {
+      auto value = pair.substr(eq + 1);
+      while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+      return std::string(value);
+    }
+  }
+  return std::nullopt;
+}
+
+Response Response::json(int status, const boost::json::value& body) {
+  Response r;
+  r.status = status;
+  r.body = boost::json::serialize(body);
+  r.headers.push_back({"content-type", "application/json"});
+  return r;
+}
+
+Response Response::no_content() {
+  Response r;
+  r.status = 204;
+  return r;
+}
+
+Response Response::text(int status, std::string body, std::string content_type) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers.push_back({"content-type", std::move(content_type)});
+  return r;
+}
+
+Response& Response::header(std::string name, std::string value) {
+  headers.push_back({std::move(name), std::move(value)});
+  return *this;
+}
+
+std::optional<std::string_view> Response::find_header(std::string_view lower_name) const {
+  for (const auto& h : headers)
+    if (h.name == lower_name) return std::string_view{h.value};
+  return std::nullopt;
+}
+
+std::string session_cookie(std::string_view name, std::string_view value, const CookieOptions& options) {
+  std::string c;
+  c.append(name).append("=").append(value);
+  c += "; Path=/; HttpOnly; SameSite=Lax";
+  c += "; Max-Age=" + std::to_string(options.max_age_seconds);
+  if (options.secure) c += "; Secure";
+  return c;
+}
+
+}  // namespace medcore::http

@@ -1,0 +1,61 @@
+#pragma once
+// The HTTP server: Beast + Asio with C++20 coroutines, keep-alive, limits and timeouts,
+// middleware (request id, access log, security headers, auth rate limit, session, CSRF),
+// dispatch of blocking handlers to worker pools, static files and graceful shutdown.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/worker_pool.hpp"
+#include "http/context.hpp"
+#include "http/raw_hook.hpp"
+#include "http/router.hpp"
+
+namespace medcore::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0: any free port (see Server::port())
+  std::size_t io_threads = 1;
+  int read_timeout_seconds = 30;
+  int idle_timeout_seconds = 60;
+  int shutdown_grace_seconds = 10;
+  std::size_t header_limit = 16 * 1024;
+  std::string web_root;
+  bool trust_proxy = false;
+  bool tls_terminated_upstream = false;  // adds HSTS
+  int auth_rate_per_minute = 30;
+};
+
+// Resolves the caller from the request (session cookie or bearer token). Runs on a worker.
+using Authenticator = std::function<std::optional<Principal>(const Request&)>;
+
+class Server {
+ public:
+  Server(ServerOptions options, const Router& router, WorkerPool& general, WorkerPool& auth);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  void set_authenticator(Authenticator authenticator);
+  // Every request whose path starts with `path_prefix` goes to `handler` with the raw stream.
+  void mount_raw(std::string path_prefix, RawHandler handler);
+
+  // Binds the listening socket (throws on failure); port() is known afterwards.
+  void bind();
+  std::uint16_t port() const;
+  // Serves until SIGINT/SIGTERM or stop(); returns after a graceful shutdown.
+  void run();
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// "host:port" → (host, port); throws std::invalid_argument.
+std::pair<std::string, std::uint16_t> parse_listen_address(const std::string& listen);
+
+}  // namespace medcore::http

@@ -1,0 +1,200 @@
+// medcore: one binary for the server and its operator commands.
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <iostream>
+#include <termios.h>
+
+#include "accounts/routes.hpp"
+#include "accounts/seed.hpp"
+#include "accounts/sessions.hpp"
+#include "app/app.hpp"
+#include "audit/routes.hpp"
+#include "core/config.hpp"
+#include "core/crypto.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "core/problem.hpp"
+#include "core/worker_pool.hpp"
+#include "db/migrations.hpp"
+#include "http/server.hpp"
+#include "ops/routes.hpp"
+
+using namespace medcore;
+
+namespace {
+
+// Flags shared by every subcommand; each overrides its MEDCORE_* variable.
+void add_config_flags(CLI::App* cmd, Config& c) {
+  cmd->add_option("--database-url", c.database_url, "sqlite:PATH or postgresql://... (MEDCORE_DATABASE_URL)");
+  cmd->add_option("--var-dir", c.var_dir, "Directory for local state (MEDCORE_VAR_DIR)");
+  cmd->add_option("--log-level", c.log_level, "trace|debug|info|warn|error (MEDCORE_LOG_LEVEL)");
+  cmd->add_option("--public-url", c.public_url, "Base URL used in links in mails (MEDCORE_PUBLIC_URL)");
+}
+
+void add_server_flags(CLI::App* cmd, Config& c) {
+  cmd->add_option("--listen", c.listen, "host:port to listen on (MEDCORE_LISTEN)");
+  cmd->add_option("--web-root", c.web_root, "Directory of the built web app (MEDCORE_WEB_ROOT)");
+  cmd->add_option("--session-ttl", c.session_ttl_seconds, "Sliding session lifetime in seconds (MEDCORE_SESSION_TTL)");
+  cmd->add_option("--workers", c.workers, "Worker threads for blocking work, 0 = auto (MEDCORE_WORKERS)");
+  cmd->add_option("--io-threads", c.io_threads, "Network threads, 0 = one per core (MEDCORE_IO_THREADS)");
+  cmd->add_option("--hash-workers", c.hash_workers, "Password hashing threads, 0 = auto (MEDCORE_HASH_WORKERS)");
+}
+
+App open_app(Config config) {
+  config.resolve_defaults();
+  log::setup(config.log_level);
+  crypto::init();
+  App app{std::move(config), nullptr};
+  // Every worker and hashing thread may hold a connection at once, plus headroom for the
+  // scheduler and readiness probes.
+  app.db = db::Database::open(app.config.database_url, app.config.workers + app.config.hash_workers + 2);
+  auto applied = db::migrate(*app.db);
+  for (const auto& m : applied) log::info("migration_applied", {{"version", m.version}, {"name", m.name}});
+  return app;
+}
+
+int serve(Config config) {
+  App app = open_app(std::move(config));
+  const auto& c = app.config;
+
+  WorkerPool general("general", c.workers, c.worker_queue);
+  WorkerPool hashing("auth", c.hash_workers, c.worker_queue);
+  metrics().gauge("medcore_worker_queue_depth", "Tasks waiting for a general worker.",
+                  [&] { return static_cast<double>(general.queue_depth()); });
+  metrics().gauge("medcore_worker_busy", "General workers running a task.",
+                  [&] { return static_cast<double>(general.busy()); });
+  metrics().gauge("medcore_auth_queue_depth", "Tasks waiting for a password-hashing worker.",
+                  [&] { return static_cast<double>(hashing.queue_depth()); });
+  metrics().gauge("medcore_db_pool_in_use", "Database connections leased.",
+                  [&] { return static_cast<double>(app.db->in_use()); });
+  metrics().gauge("medcore_db_pool_size", "Database connections in the pool.",
+                  [&] { return static_cast<double>(app.db->pool_size()); });
+
+  http::Router router;
+  ops::mount_ops(router, app);
+  accounts::mount_accounts(router, app);
+  audit::mount_audit(router, app);
+
+  auto [host, port] = http::parse_listen_address(c.listen);
+  http::ServerOptions options{.host = host,
+                              .port = port,
+                              .io_threads = c.io_threads,
+                              .read_timeout_seconds = c.read_timeout_seconds,
+                              .idle_timeout_seconds = c.idle_timeout_seconds,
+                              .shutdown_grace_seconds = c.shutdown_grace_seconds,
+                              .web_root = c.web_root,
+                              .trust_proxy = c.trust_proxy,
+                              .tls_terminated_upstream = c.cookie_secure,
+                              .auth_rate_per_minute = c.auth_rate_per_minute};
+  http::Server server(options, router, general, hashing);
+  auto authenticator = std::make_shared<accounts::SessionAuthenticator>(app);
+  server.set_authenticator([authenticator](const http::Request& r) { return authenticator->authenticate(r); });
+  server.bind();
+  log::info("listening", {{"address", host + ":" + std::to_string(server.port())},
+                          {"database", app.db->describe()},
+                          {"io_threads", c.io_threads},
+                          {"workers", c.workers},
+                          {"hash_workers", c.hash_workers},
+                          {"version", MEDCORE_VERSION}});
+  server.run();
+  // In-flight work finishes before the pools and the database go away.
+  general.stop();
+  hashing.stop();
+  log::info("stopped");
+  return 0;
+}
+
+std::string read_password_from_stdin() {
+  std::string password;
+  if (isatty(STDIN_FILENO)) {
+    termios old{};
+    tcgetattr(STDIN_FILENO, &old);
+    termios silent = old;
+    silent.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &silent);
+    std::cerr << "Password: " << std::flush;
+    std::getline(std::cin, password);
+    std::cerr << "\nRepeat password: " << std::flush;
+    std::string again;
+    std::getline(std::cin, again);
+    std::cerr << "\n";
+    tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    if (again != password) throw std::invalid_argument("the passwords do not match");
+  } else {
+    std::getline(std::cin, password);
+  }
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  return password;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"medcore: patients, doctors and their care, in one server"};
+  cli.require_subcommand(1);
+  Config config;
+  try {
+    config = Config::from_environment();
+  } catch (const std::exception& e) {
+    std::cerr << "configuration error: " << e.what() << "\n";
+    return 2;
+  }
+
+  auto* serve_cmd = cli.add_subcommand("serve", "Apply migrations and serve the API and web app");
+  add_config_flags(serve_cmd, config);
+  add_server_flags(serve_cmd, config);
+
+  auto* migrate_cmd = cli.add_subcommand("migrate", "Apply database migrations and exit");
+  add_config_flags(migrate_cmd, config);
+
+  auto* seed_cmd = cli.add_subcommand("seed", "Load demo data into an empty database");
+  bool demo = false;
+  seed_cmd->add_flag("--demo", demo, "Demo admin, doctors and patients (only into an empty database)")->required();
+  add_config_flags(seed_cmd, config);
+
+  auto* admin_cmd = cli.add_subcommand("admin", "Manage administrators");
+  admin_cmd->require_subcommand(1);
+  auto* admin_create = admin_cmd->add_subcommand("create", "Create an admin; the password is read from stdin");
+  std::string email, name;
+  admin_create->add_option("--email", email, "Email address")->required();
+  admin_create->add_option("--name", name, "Full name")->required();
+  add_config_flags(admin_create, config);
+
+  auto* version_cmd = cli.add_subcommand("version", "Print the version");
+
+  CLI11_PARSE(cli, argc, argv);
+
+  try {
+    if (*version_cmd) {
+      std::cout << "medcore " << MEDCORE_VERSION << "\n";
+      return 0;
+    }
+    if (*serve_cmd) return serve(config);
+    if (*migrate_cmd) {
+      App app = open_app(config);
+      std::cout << "migrations are current\n";
+      return 0;
+    }
+    if (*seed_cmd) {
+      App app = open_app(config);
+      accounts::seed_demo(app, std::cout);
+      return 0;
+    }
+    if (*admin_create) {
+      const std::string password = read_password_from_stdin();
+      App app = open_app(config);
+      const auto id = accounts::create_admin(app, email, name, password);
+      std::cout << "created admin " << id << " <" << email << ">\n";
+      return 0;
+    }
+  } catch (const Problem& p) {
+    std::cerr << "error: " << p.detail() << "\n";
+    for (const auto& e : p.errors()) std::cerr << "  " << e.field << ": " << e.message << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
