@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# The whole test run, as `make test` and CI do it:
+#   1. install dependencies            5. a private PostgreSQL 15 cluster (scripts/pg.sh)
+#   2. build build/ (-Werror)          6. medcore_db_tests on SQLite, then on PostgreSQL
+#   3. build + run ASan/UBSan units    7. the Node API suite (tests/api) on SQLite, then on PostgreSQL
+#   4. ctest (unit tests) in build/    8. stop PostgreSQL, print a summary
+# Fail-fast: the first failing step ends the run (MEDCORE_TEST_KEEP_GOING=1 runs every suite
+# anyway). Whatever happens, the cluster and any child process are stopped and the summary ends
+# with one line "N passed, N failed" counting suites; the exit status is non-zero if any failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.ccache}
+export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}
+export MEDCORE_BIN=$ROOT/build/medcore
+# Each suite gets this long before it is killed: CI has 90 minutes for everything.
+SUITE_TIMEOUT=${MEDCORE_SUITE_TIMEOUT:-900}
+KEEP_GOING=${MEDCORE_TEST_KEEP_GOING:-0}
+
+# Private scratch space under /tmp: the postgres user must be able to reach the cluster.
+TMP=$(mktemp -d /tmp/medcore-test.XXXXXX)
+chmod 755 "$TMP"
+PG_DIR=$TMP/pg
+PG_URL=""   # set once the cluster is up
+summary=()   # "name|result|seconds"
+passed=0
+failed=0
+run_start=$SECONDS
+
+finish() {
+  local rc=$?
+  trap - EXIT INT TERM
+  set +e
+  [ -d "$PG_DIR" ] && scripts/pg.sh stop "$PG_DIR" >/dev/null 2>&1
+  # Anything a suite left running in our process group (servers a test forgot) goes too.
+  local kids
+  kids=$(jobs -p)
+  [ -n "$kids" ] && kill $kids 2>/dev/null
+  rm -rf "$TMP" 2>/dev/null || true
+  echo
+  echo "== summary ($(( SECONDS - run_start ))s) =="
+  local row name result secs
+  for row in "${summary[@]}"; do
+    IFS='|' read -r name result secs <<<"$row"
+    printf '  %-34s %-8s %5ss\n' "$name" "$result" "$secs"
+  done
+  if [ "$failed" -eq 0 ] && [ "$rc" -ne 0 ]; then
+    failed=1   # stopped outside a suite (interrupted, or a setup step failed)
+    printf '  %-34s %-8s\n' "(run aborted, exit $rc)" "FAILED"
+  fi
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ] && exit 0
+  exit 1
+}
+trap finish EXIT
+trap 'exit 130' INT TERM
+
+log() { printf '\n== %s ==\n' "$*"; }
+
+# step NAME CMD...: a setup step (dependencies, builds, PostgreSQL); failure stops the run.
+step() {
+  local name=$1; shift
+  log "$name"
+  local t0=$SECONDS
+  if "$@"; then
+    echo "-- $name: done in $(( SECONDS - t0 ))s"
+  else
+    local rc=$?
+    summary+=("$name|FAILED|$(( SECONDS - t0 ))")
+    failed=$(( failed + 1 ))
+    echo "-- $name: FAILED (exit $rc) after $(( SECONDS - t0 ))s" >&2
+    exit 1
+  fi
+}
+
+# suite NAME CMD...: a test suite; counted in the summary.
+suite() {
+  local name=$1; shift
+  log "$name"
+  local t0=$SECONDS rc=0
+  timeout -k 10 "$SUITE_TIMEOUT" "$@" || rc=$?
+  local secs=$(( SECONDS - t0 ))
+  if [ "$rc" -eq 0 ]; then
+    summary+=("$name|passed|$secs"); passed=$(( passed + 1 ))
+    echo "-- $name: passed in ${secs}s"
+  else
+    [ "$rc" -eq 124 ] && echo "-- $name: timed out after ${SUITE_TIMEOUT}s" >&2
+    summary+=("$name|FAILED|$secs"); failed=$(( failed + 1 ))
+    echo "-- $name: FAILED (exit $rc) after ${secs}s" >&2
+    [ "$KEEP_GOING" = 1 ] || exit 1
+  fi
+}
+
+skip() {
+  summary+=("$1|skipped|0")
+  log "$1"
+  echo "-- $1: skipped ($2)"
+}
+
+# --- build ----------------------------------------------------------------------------------
+step "install dependencies" scripts/install-deps.sh
+step "build build/ (-Werror)" scripts/build.sh build -DMEDCORE_WERROR=ON
+step "build build-asan/ (ASan+UBSan)" \
+  env BUILD_TYPE=Debug scripts/build.sh build-asan -DMEDCORE_SANITIZE=ON --target medcore_unit_tests
+
+# --- unit tests -----------------------------------------------------------------------------
+suite "unit tests (ASan+UBSan)" \
+  env ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+  build-asan/medcore_unit_tests --gtest_brief=1
+suite "unit tests (ctest, build/)" ctest --test-dir build --output-on-failure -j 2
+
+# --- database tests -------------------------------------------------------------------------
+start_pg() {
+  PG_URL=$(scripts/pg.sh start "$PG_DIR") || return 1
+  echo "PostgreSQL at $PG_URL"
+}
+step "start PostgreSQL 15" start_pg
+
+if [ -x build/medcore_db_tests ]; then
+  suite "db tests (SQLite)" \
+    env -u MEDCORE_TEST_DATABASE_URL build/medcore_db_tests --gtest_brief=1
+  suite "db tests (PostgreSQL)" \
+    env MEDCORE_TEST_DATABASE_URL="$PG_URL" build/medcore_db_tests --gtest_brief=1
+else
+  skip "db tests" "build/medcore_db_tests does not exist yet"
+fi
+
+# --- API tests (black-box, against $MEDCORE_BIN) ------------------------------------------------
+# The names node --test picks up: *.test.js, *-test.js, *_test.js, test-*.js, test.js (and .mjs/.cjs).
+api_tests=$(find tests/api -path tests/api/node_modules -prune -o -type f -regextype posix-extended \
+  -regex '.*/([^/]*[._-]test|test-[^/]*|test)\.[cm]?js' -print 2>/dev/null | head -1)
+if [ -n "$api_tests" ]; then
+  if [ -f tests/api/package.json ]; then
+    api_deps() {
+      local installed=tests/api/node_modules/.package-lock.json
+      if [ ! -f "$installed" ] || [ tests/api/package.json -nt "$installed" ] \
+         || { [ -f tests/api/package-lock.json ] && [ tests/api/package-lock.json -nt "$installed" ]; }; then
+        if [ -f tests/api/package-lock.json ]; then
+          (cd tests/api && npm ci --no-audit --no-fund)
+        else
+          (cd tests/api && npm install --no-audit --no-fund)
+        fi
+      fi
+    }
+    step "npm dependencies of tests/api" api_deps
+  fi
+  suite "API tests (SQLite)" \
+    env -u MEDCORE_TEST_PG_URL node --test tests/api/
+  suite "API tests (PostgreSQL)" \
+    env MEDCORE_TEST_PG_URL="$PG_URL" node --test tests/api/
+else
+  skip "API tests" "tests/api has no test files yet"
+fi
+
+step "stop PostgreSQL" scripts/pg.sh stop "$PG_DIR"
