@@ -23,10 +23,6 @@ as_owner() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
 start() {
   [ -x "$PG_BIN/initdb" ] || { echo "pg.sh: $PG_BIN/initdb not found (install postgresql-15)" >&2; exit 1; }
   if [ "$(id -u)" -eq 0 ]; then
@@ -46,7 +42,7 @@ start() {
   fi
   local port attempt
   for attempt in 1 2 3 4 5; do
-    port=$(free_port)
+    port=$("$(dirname "$0")/free-port.sh")
     if as_owner "$PG_BIN/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start -o \
         "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir \
          -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
