@@ -4,14 +4,20 @@
 #include <soci/soci.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 namespace medcore::db {
 
 enum class Dialect { sqlite, postgresql };
+
+namespace detail {
+struct MigrationAccess;
+}
 
 class Database {
  public:
@@ -41,21 +47,7 @@ class Database {
   template <class F>
   auto transaction(F&& f) {
     Lease lease(*this);
-    soci::session& sql = lease.session();
-    begin(sql);
-    try {
-      if constexpr (std::is_void_v<decltype(f(sql))>) {
-        f(sql);
-        commit(sql);
-      } else {
-        auto result = f(sql);
-        commit(sql);
-        return result;
-      }
-    } catch (...) {
-      rollback(sql);
-      throw;
-    }
+    return transaction_on(lease.session(), f);
   }
 
   // True when a trivial query answers.
@@ -75,7 +67,36 @@ class Database {
     std::size_t index_;
   };
 
+  // The migration runner holds one session (and PostgreSQL's advisory lock on it) for a whole
+  // run and must put its transactions on that same session: a second lease could wait forever
+  // on a pool of one.
+  friend struct detail::MigrationAccess;
+
+  // The body of transaction(), on a session the caller already holds.
+  template <class F>
+  auto transaction_on(soci::session& sql, F& f) {
+    begin(sql);
+    try {
+      if constexpr (std::is_void_v<decltype(f(sql))>) {
+        f(sql);
+        commit(sql);
+      } else {
+        auto result = f(sql);
+        commit(sql);
+        return result;
+      }
+    } catch (...) {
+      rollback(sql);
+      throw;
+    }
+  }
+
   Database(Dialect dialect, std::size_t size, std::string description);
+  // Per-connection setup, run after every (re)connect.
+  void prepare_connection(soci::session& sql);
+  // Makes a freshly leased session usable: reconnects a PostgreSQL connection that broke
+  // while it sat in the pool (server restart, idle timeout on a proxy).
+  void revive(std::size_t index);
   void begin(soci::session& sql);
   void commit(soci::session& sql);
   void rollback(soci::session& sql) noexcept;
@@ -83,7 +104,11 @@ class Database {
   Dialect dialect_;
   std::size_t size_;
   std::string description_;
+  std::string connect_string_;
   std::unique_ptr<soci::connection_pool> pool_;
+  // When each slot was last given back; only the slot's current holder touches its entry
+  // (the pool's own lock orders the hand-overs).
+  std::vector<std::chrono::steady_clock::time_point> idle_since_;
   std::atomic<std::size_t> in_use_{0};
 };
 
