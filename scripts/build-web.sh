@@ -6,10 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../web"
 [ -f package.json ] || { echo "build-web: no web/package.json, nothing to build" >&2; exit 0; }
 
-installed=node_modules/.package-lock.json   # npm rewrites it on every install
+installed=node_modules/.medcore-installed   # touched after every successful install
 if [ ! -f "$installed" ] || [ package.json -nt "$installed" ] \
    || { [ -f package-lock.json ] && [ package-lock.json -nt "$installed" ]; }; then
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+  mkdir -p node_modules && touch "$installed"
 fi
 
 stamp=dist/.medcore-build-stamp

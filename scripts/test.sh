@@ -133,14 +133,15 @@ api_tests=$(find tests/api -path tests/api/node_modules -prune -o -type f -regex
 if [ -n "$api_tests" ]; then
   if [ -f tests/api/package.json ]; then
     api_deps() {
-      local installed=tests/api/node_modules/.package-lock.json
+      local installed=tests/api/node_modules/.medcore-installed
       if [ ! -f "$installed" ] || [ tests/api/package.json -nt "$installed" ] \
          || { [ -f tests/api/package-lock.json ] && [ tests/api/package-lock.json -nt "$installed" ]; }; then
         if [ -f tests/api/package-lock.json ]; then
-          (cd tests/api && npm ci --no-audit --no-fund)
+          (cd tests/api && npm ci --no-audit --no-fund) || return 1
         else
-          (cd tests/api && npm install --no-audit --no-fund)
+          (cd tests/api && npm install --no-audit --no-fund) || return 1
         fi
+        mkdir -p tests/api/node_modules && touch "$installed"
       fi
     }
     step "npm dependencies of tests/api" api_deps
