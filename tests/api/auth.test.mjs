@@ -438,7 +438,7 @@ describe('password reset', () => {
     await login(server, p.email, PASSWORD);
   });
 
-  it('a reset changes only that account's password', async () => {
+  it("a reset changes only that account's password", async () => {
     const a = await signupPatient(server);
     const b = await signupPatient(server);
     const ta = await forgotAndGetToken(a.email);

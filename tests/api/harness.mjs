@@ -62,7 +62,7 @@ function withDbName(url, name) {
 }
 
 // Runs `medcore <args>` with the given env; resolves {code, stdout, stderr}.
-function runCli(env, args, { input, timeoutMs = 60_000 } = {}) {
+export function runCli(env, args, { input, timeoutMs = 60_000 } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(BIN, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -129,8 +129,9 @@ export async function prepareEnv(opts = {}) {
 }
 
 // Starts `medcore serve` on a fresh database and waits for /readyz.
+// opts.ctx: reuse an environment from prepareEnv() (e.g. after CLI commands); stop() removes it.
 export async function startServer(opts = {}) {
-  const ctx = await prepareEnv(opts);
+  const ctx = opts.ctx || (await prepareEnv(opts));
   const child = spawn(BIN, ['serve'], { env: ctx.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const out = { stdout: '', stderr: '' };
   child.stdout.on('data', (d) => { out.stdout += d; if (out.stdout.length > 1e6) out.stdout = out.stdout.slice(-5e5); });

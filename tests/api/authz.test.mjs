@@ -1,0 +1,158 @@
+// Authorization matrix: every route in docs/API.md × every kind of caller.
+// A new route is one line in ROUTES; the completeness test fails until it is there.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  REPO_ROOT, startServer, api, assertProblem, signupPatient, signupDoctor, login, createAdmin, approveDoctor,
+  patientBody, uniqueEmail, PASSWORD,
+} from './harness.mjs';
+
+const ROLES = ['anon', 'patient', 'other', 'pending', 'approved', 'admin'];
+const anyone = (s) => Object.fromEntries(ROLES.map((r) => [r, s]));
+const signedIn = (s) => ({ ...anyone(s), anon: 401 });
+const adminOnly = (s) => ({ anon: 401, patient: 403, other: 403, pending: 403, approved: 403, admin: s });
+
+let server;
+const S = {}; // role → session
+const T = {}; // targets
+
+// [method, pattern (as in API.md), path(T) → concrete path, body(role) → body, expected {role: status|'4xx'}, options]
+const ROUTES = [
+  ['GET', '/healthz', () => '/healthz', null, anyone(200)],
+  ['GET', '/readyz', () => '/readyz', null, anyone(200)],
+  ['GET', '/metrics', () => '/metrics', null, anyone(200)],
+  ['GET', '/api/v1/openapi.json', () => '/api/v1/openapi.json', null, anyone(200)],
+  ['POST', '/api/v1/auth/signup', () => '/api/v1/auth/signup', () => patientBody(), { ...anyone('4xx'), anon: 201 }, { fresh: true }],
+  ['POST', '/api/v1/auth/login', () => '/api/v1/auth/login', () => ({ email: T.loginEmail, password: PASSWORD }), anyone(200), { fresh: true }],
+  ['POST', '/api/v1/auth/logout', () => '/api/v1/auth/logout', null, signedIn(204), { fresh: true }],
+  ['GET', '/api/v1/me', () => '/api/v1/me', null, signedIn(200)],
+  ['PATCH', '/api/v1/me', () => '/api/v1/me', () => ({ phone: '+1 555 0100' }), signedIn(200)],
+  ['POST', '/api/v1/auth/password/forgot', () => '/api/v1/auth/password/forgot', () => ({ email: uniqueEmail('nobody') }), anyone(202)],
+  ['POST', '/api/v1/auth/password/reset', () => '/api/v1/auth/password/reset', () => ({ token: 'not-a-real-token-0000000000', password: 'a long new password' }), anyone(400)],
+  ['POST', '/api/v1/auth/password/change', () => '/api/v1/auth/password/change', () => ({ current_password: 'not the password', new_password: 'a long new password' }), signedIn(422)],
+  ['GET', '/api/v1/doctors', () => '/api/v1/doctors', null, anyone(200)],
+  ['GET', '/api/v1/doctors/{id}', () => `/api/v1/doctors/${T.approvedId}`, null, anyone(200)],
+  ['GET', '/api/v1/admin/doctors', () => '/api/v1/admin/doctors?status=pending', null, adminOnly(200)],
+  ['POST', '/api/v1/admin/doctors/{id}/approve', () => `/api/v1/admin/doctors/${T.toApprove}/approve`, null, adminOnly(200)],
+  ['POST', '/api/v1/admin/doctors/{id}/reject', () => `/api/v1/admin/doctors/${T.toReject}/reject`, () => ({ reason: 'Could not verify.' }), adminOnly(200)],
+  ['POST', '/api/v1/admin/doctors/{id}/suspend', () => `/api/v1/admin/doctors/${T.toSuspend}/suspend`, () => ({ reason: 'Under review.' }), adminOnly(200)],
+  ['POST', '/api/v1/admin/doctors/{id}/reinstate', () => `/api/v1/admin/doctors/${T.toReinstate}/reinstate`, null, adminOnly(200)],
+  ['POST', '/api/v1/admin/admins', () => '/api/v1/admin/admins', () => ({ name: 'New Admin', email: uniqueEmail('admin'), password: 'a long admin password' }), adminOnly(201)],
+  ['GET', '/api/v1/admin/audit', () => '/api/v1/admin/audit', null, adminOnly(200)],
+];
+
+const SLUG = { 401: 'unauthenticated', 403: 'forbidden' };
+
+before(async () => {
+  server = await startServer();
+  S.anon = null;
+  S.admin = await createAdmin(server);
+  S.patient = await signupPatient(server, { name: 'Patient One' });
+  S.other = await signupPatient(server, { name: 'Patient Two', date_of_birth: '1970-01-02', sex: 'male' });
+  S.pending = await signupDoctor(server, { name: 'Dr Pending' });
+  S.approved = await signupDoctor(server, { name: 'Dr Approved' });
+  await approveDoctor(server, S.admin, S.approved.user.id);
+  T.approvedId = S.approved.user.id;
+  T.loginEmail = S.other.email;
+  T.toApprove = (await signupDoctor(server, { name: 'Dr To Approve' })).user.id;
+  T.toReject = (await signupDoctor(server, { name: 'Dr To Reject' })).user.id;
+  T.toSuspend = (await signupDoctor(server, { name: 'Dr To Suspend' })).user.id;
+  await approveDoctor(server, S.admin, T.toSuspend);
+  T.toReinstate = (await signupDoctor(server, { name: 'Dr To Reinstate' })).user.id;
+  await approveDoctor(server, S.admin, T.toReinstate);
+  const s = await api(server, 'POST', `/api/v1/admin/doctors/${T.toReinstate}/suspend`, { session: S.admin, body: { reason: 'Temporarily.' } });
+  assert.equal(s.status, 200);
+});
+after(async () => {
+  if (server) {
+    const r = await server.stop();
+    assert.equal(r.code, 0, `clean shutdown: ${JSON.stringify(r)}`);
+  }
+});
+
+describe('authorization matrix', () => {
+  it('covers every route listed in docs/API.md', () => {
+    const md = fs.readFileSync(path.join(REPO_ROOT, 'docs', 'API.md'), 'utf8');
+    const listed = [...md.matchAll(/^\|\s*(GET|POST|PUT|PATCH|DELETE)\s*\|\s*(\/\S*)\s*\|/gm)].map((m) => `${m[1]} ${m[2]}`);
+    assert.ok(listed.length >= 15, `parsed ${listed.length} routes from API.md`);
+    const covered = new Set(ROUTES.map(([m, p]) => `${m} ${p}`));
+    const missing = listed.filter((r) => !covered.has(r));
+    assert.deepEqual(missing, [], 'routes in API.md without a row in the matrix');
+  });
+
+  for (const [method, pattern, pathFn, bodyFn, expected, opts = {}] of ROUTES) {
+    it(`${method} ${pattern}`, async () => {
+      const failures = [];
+      for (const role of ROLES) {
+        let session = S[role];
+        if (opts.fresh && session) session = await login(server, session.email, session.password);
+        const body = bodyFn ? bodyFn(role) : undefined;
+        const r = await api(server, method, pathFn(T), { session, body });
+        const want = expected[role];
+        const ok = want === '4xx' ? r.status >= 400 && r.status < 500 : r.status === want;
+        if (!ok) { failures.push(`${role}: expected ${want}, got ${r.status} ${r.text.slice(0, 160)}`); continue; }
+        if (r.status >= 400) {
+          try { assertProblem(r, r.status, SLUG[r.status] && want !== '4xx' ? SLUG[r.status] : undefined); } catch (e) { failures.push(`${role}: ${e.message}`); }
+        }
+      }
+      assert.deepEqual(failures, []);
+    });
+  }
+
+  it('the same matrix holds with bearer tokens (no CSRF) for the signed-in reads', async () => {
+    const failures = [];
+    for (const role of ROLES.filter((r) => r !== 'anon')) {
+      const b = await login(server, S[role].email, S[role].password, { bearer: true });
+      for (const [method, pattern, pathFn, , expected] of ROUTES) {
+        if (method !== 'GET') continue;
+        const r = await api(server, method, pathFn(T), { session: { token: b.token } });
+        if (r.status !== expected[role]) failures.push(`${role} ${method} ${pattern}: expected ${expected[role]}, got ${r.status}`);
+      }
+    }
+    assert.deepEqual(failures, []);
+  });
+});
+
+describe("a patient never sees another patient's data", () => {
+  it('GET /me answers only for the caller', async () => {
+    const a = await api(server, 'GET', '/api/v1/me', { session: S.patient });
+    const b = await api(server, 'GET', '/api/v1/me', { session: S.other });
+    assert.equal(a.json.user.id, S.patient.user.id);
+    assert.equal(b.json.user.id, S.other.user.id);
+    assert.equal(b.json.user.name, 'Patient Two');
+    assert.ok(!a.text.includes(S.other.email));
+    // query parameters or headers cannot switch the subject
+    for (const q of [`?id=${S.other.user.id}`, `?user_id=${S.other.user.id}`, `?email=${encodeURIComponent(S.other.email)}`]) {
+      const r = await api(server, 'GET', `/api/v1/me${q}`, { session: S.patient });
+      assert.ok(r.status === 200 ? r.json.user.id === S.patient.user.id : r.status === 400, `${q}: ${r.status}`);
+    }
+  });
+
+  it('PATCH /me cannot target another user', async () => {
+    const r = await api(server, 'PATCH', '/api/v1/me', { session: S.patient, body: { id: S.other.user.id, name: 'Hijacked' } });
+    assert.equal(r.status, 422);
+    const r2 = await api(server, 'PATCH', `/api/v1/me?user_id=${S.other.user.id}`, { session: S.patient, body: { name: 'Patient One' } });
+    assert.ok([200, 400].includes(r2.status));
+    const b = await api(server, 'GET', '/api/v1/me', { session: S.other });
+    assert.equal(b.json.user.name, 'Patient Two');
+  });
+
+  it('routes that take a user id refuse or 404 another patient', async () => {
+    assertProblem(await api(server, 'GET', `/api/v1/doctors/${S.other.user.id}`, { session: S.patient }), 404, 'not-found');
+    for (const verb of ['approve', 'reject', 'suspend', 'reinstate']) {
+      const r = await api(server, 'POST', `/api/v1/admin/doctors/${S.other.user.id}/${verb}`, { session: S.patient, body: verb === 'reject' || verb === 'suspend' ? { reason: 'Nosy patient.' } : undefined });
+      assertProblem(r, 403, 'forbidden');
+    }
+    const audit = await api(server, 'GET', `/api/v1/admin/audit?subject_id=${S.other.user.id}`, { session: S.patient });
+    assertProblem(audit, 403, 'forbidden');
+  });
+
+  it('a pending doctor sees only their own profile', async () => {
+    const r = await api(server, 'GET', '/api/v1/me', { session: S.pending });
+    assert.equal(r.json.user.id, S.pending.user.id);
+    assert.equal(r.json.user.doctor.status, 'pending');
+    assertProblem(await api(server, 'GET', `/api/v1/doctors/${S.patient.user.id}`, { session: S.pending }), 404, 'not-found');
+  });
+});
