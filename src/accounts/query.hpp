@@ -1,0 +1,41 @@
+#pragma once
+// SELECTs whose WHERE clause depends on the request (filters, cursors): the SQL and its bound
+// values are built together so placeholders and values cannot drift apart. Rows are read
+// through the col_* helpers, which accept whichever integer/text type each backend reports.
+#include <soci/soci.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace medcore::accounts {
+
+class Query {
+ public:
+  explicit Query(std::string_view sql) : sql_(sql) {}
+  Query& sql(std::string_view fragment);
+  // Appends a placeholder to the SQL and binds the value to it.
+  Query& value(long long v);
+  Query& value(std::string v);
+  const std::string& text() const { return sql_; }
+  void each(soci::session& session, const std::function<void(const soci::row&)>& on_row) const;
+
+ private:
+  std::string sql_;
+  // deques: bound values must not move once soci holds references to them
+  mutable std::deque<long long> ints_;
+  mutable std::deque<std::string> texts_;
+  std::vector<std::pair<bool, std::size_t>> order_;  // (is_int, index)
+};
+
+long long col_int(const soci::row& row, std::size_t i);
+std::optional<long long> col_opt_int(const soci::row& row, std::size_t i);
+std::string col_text(const soci::row& row, std::size_t i);
+std::optional<std::string> col_opt_text(const soci::row& row, std::size_t i);
+
+}  // namespace medcore::accounts

@@ -1,0 +1,290 @@
+#include "accounts/routes.hpp"
+
+#include <boost/json.hpp>
+#include <memory>
+
+#include "accounts/service.hpp"
+#include "app/app.hpp"
+#include "core/crypto.hpp"
+#include "core/json_input.hpp"
+#include "core/problem.hpp"
+
+namespace medcore::accounts {
+
+namespace {
+
+RequestMeta meta_of(const http::Context& ctx) {
+  RequestMeta m;
+  if (ctx.principal) m.actor = ctx.principal->user_id;
+  m.ip = ctx.request.remote_ip;
+  m.user_agent = std::string(ctx.request.header("user-agent").value_or(""));
+  m.request_id = ctx.request_id;
+  return m;
+}
+
+// Passwords presented for checking (not new ones): any string up to the longest we accept.
+std::optional<std::string> presented_password(JsonInput& in, std::string_view field) {
+  const auto* v = in.raw(field);
+  if (!v) {
+    in.fail(std::string(field), "is required");
+    return std::nullopt;
+  }
+  if (!v->is_string() || v->get_string().empty()) {
+    in.fail(std::string(field), "must be a non-empty string");
+    return std::nullopt;
+  }
+  if (utf8_length(v->get_string()) > 128) {
+    in.fail(std::string(field), "must be at most 128 characters");
+    return std::nullopt;
+  }
+  return std::string(v->get_string());
+}
+
+http::Response signed_in(int status, const SignedIn& s, bool bearer, const Config& config) {
+  boost::json::object body;
+  body["user"] = user_json(s.user, config.currency);
+  body["csrf_token"] = crypto::csrf_token_for(s.session.token);
+  body["expires_at"] = iso8601(s.session.expires_at);
+  if (bearer) body["token"] = s.session.token;
+  auto res = http::Response::json(status, body);
+  if (!bearer) res.header("Set-Cookie", session_set_cookie(config, s.session.token));
+  return res;
+}
+
+// Optional text query parameter: trimmed, empty means absent, too long is a bad request.
+std::optional<std::string> text_param(const http::Request& req, std::string_view key, std::size_t max) {
+  auto v = req.query_param(key);
+  if (!v) return std::nullopt;
+  std::string t(trim(*v));
+  if (t.empty()) return std::nullopt;
+  if (utf8_length(t) > max) throw problems::bad_request(std::string(key) + " is too long.");
+  return t;
+}
+
+boost::json::object page_json(const Page<DoctorView>& page, const std::string& currency, bool admin) {
+  boost::json::array items;
+  for (const auto& d : page.items) items.push_back(admin ? admin_doctor_json(d, currency) : public_doctor_json(d, currency));
+  boost::json::object out;
+  out["items"] = std::move(items);
+  out["next_cursor"] = page.next_cursor ? boost::json::value(*page.next_cursor) : boost::json::value(nullptr);
+  return out;
+}
+
+SignupInput parse_signup(std::string_view body) {
+  auto in = JsonInput::parse(body);
+  SignupInput s;
+  auto role = in.one_of("role", {"patient", "doctor"}, true);
+  auto name = read_name(in, "name", true);
+  auto email = in.email("email", true);
+  auto password = in.password("password", true);
+  auto phone = read_phone(in, true);
+  const auto today = utc_today();
+  if (role == "patient") {
+    auto dob = read_date_of_birth(in, true, today);
+    auto sex = read_sex(in, true);
+    if (dob && sex) s.patient = PatientProfile{*dob, *sex};
+  } else if (role == "doctor") {
+    DoctorProfile d;
+    auto specialty = read_specialty(in, true);
+    auto licence = read_licence_number(in, true);
+    auto years = read_years_experience(in, true);
+    auto bio = read_bio(in);
+    auto fee = read_consultation_fee(in, true);
+    d.date_of_birth = read_date_of_birth(in, false, today);
+    d.sex = read_sex(in, false);
+    if (specialty && licence && years && fee) {
+      d.specialty = *specialty;
+      d.licence_number = *licence;
+      d.years_experience = *years;
+      d.bio = bio.value_or("");
+      d.consultation_fee_cents = *fee;
+      s.doctor = std::move(d);
+    }
+  } else {
+    // Without a valid role the role-specific fields cannot be judged; only the role is reported.
+    for (auto f : {"date_of_birth", "sex", "specialty", "licence_number", "years_experience", "bio",
+                   "consultation_fee_cents"})
+      in.raw(f);
+  }
+  in.finish();
+  s.role = *parse_role(*role);
+  s.name = *name;
+  s.email = *email;
+  s.password = *password;
+  s.phone = phone;
+  return s;
+}
+
+}  // namespace
+
+void mount_accounts(http::Router& router, App& app) {
+  auto svc = std::make_shared<AccountService>(app);
+  const http::RouteOptions hashing{.pool = http::Pool::auth, .auth_rate_limited = true, .authenticate = false};
+  const http::RouteOptions hashing_signed_in{.pool = http::Pool::auth, .auth_rate_limited = true};
+  const http::RouteOptions anyone{.authenticate = false};
+
+  router.post(
+      "/api/v1/auth/signup",
+      [svc](http::Context& ctx) {
+        auto input = parse_signup(ctx.request.body);
+        auto s = svc->signup(input, meta_of(ctx));
+        return signed_in(201, s, false, svc->config());
+      },
+      hashing);
+
+  router.post(
+      "/api/v1/auth/login",
+      [svc](http::Context& ctx) {
+        auto in = JsonInput::parse(ctx.request.body);
+        auto email = in.email("email", true);
+        auto password = presented_password(in, "password");
+        auto bearer = in.boolean("bearer");
+        in.finish();
+        auto s = svc->login(*email, *password, meta_of(ctx));
+        return signed_in(200, s, bearer.value_or(false), svc->config());
+      },
+      hashing);
+
+  router.post("/api/v1/auth/logout", [svc](http::Context& ctx) {
+    const auto& p = ctx.user();
+    svc->logout(p.user_id, p.session_id, meta_of(ctx));
+    auto res = http::Response::no_content();
+    res.header("Set-Cookie", session_clear_cookie(svc->config()));
+    return res;
+  });
+
+  router.get("/api/v1/me", [svc](http::Context& ctx) {
+    const auto& p = ctx.user();
+    boost::json::object body;
+    body["user"] = user_json(svc->me(p.user_id), svc->config().currency);
+    body["csrf_token"] = crypto::csrf_token_for(p.session_token);
+    return http::Response::json(200, body);
+  });
+
+  router.patch("/api/v1/me", [svc](http::Context& ctx) {
+    const auto& p = ctx.user();
+    auto in = JsonInput::parse(ctx.request.body);
+    store::ProfilePatch patch;
+    patch.name = read_name(in, "name", false);
+    patch.phone = read_phone(in, false);
+    if (p.role == "patient") {
+      patch.date_of_birth = read_date_of_birth(in, false, utc_today());
+      patch.sex = read_sex(in, false);
+    } else if (p.role == "doctor") {
+      patch.bio = read_bio(in);
+      patch.years_experience = read_years_experience(in, false);
+      patch.consultation_fee_cents = read_consultation_fee(in, false);
+    }
+    in.finish();
+    boost::json::object body;
+    body["user"] = user_json(svc->update_me(p.user_id, patch), svc->config().currency);
+    return http::Response::json(200, body);
+  });
+
+  router.post(
+      "/api/v1/auth/password/forgot",
+      [svc](http::Context& ctx) {
+        auto in = JsonInput::parse(ctx.request.body);
+        auto email = in.email("email", true);
+        in.finish();
+        svc->forgot_password(*email, meta_of(ctx));
+        return http::Response::json(202, boost::json::object{{"status", "accepted"}});
+      },
+      http::RouteOptions{.auth_rate_limited = true, .authenticate = false});
+
+  router.post(
+      "/api/v1/auth/password/reset",
+      [svc](http::Context& ctx) {
+        auto in = JsonInput::parse(ctx.request.body);
+        auto token = in.text("token", {.required = true, .min = 1, .max = 200});
+        auto password = in.password("password", true);
+        in.finish();
+        svc->reset_password(*token, *password, meta_of(ctx));
+        return http::Response::no_content();
+      },
+      hashing);
+
+  router.post(
+      "/api/v1/auth/password/change",
+      [svc](http::Context& ctx) {
+        const auto& p = ctx.user();
+        auto in = JsonInput::parse(ctx.request.body);
+        auto current = presented_password(in, "current_password");
+        auto fresh = in.password("new_password", true);
+        in.finish();
+        auto s = svc->change_password(p.user_id, *current, *fresh, meta_of(ctx));
+        // Answer in the form the caller authenticated with: cookie clients get a new cookie.
+        return signed_in(200, s, !p.via_cookie, svc->config());
+      },
+      hashing_signed_in);
+
+  router.get(
+      "/api/v1/doctors",
+      [svc](http::Context& ctx) {
+        const auto& req = ctx.request;
+        auto specialty = text_param(req, "specialty", 60);
+        auto q = text_param(req, "q", 100);
+        const int limit = parse_limit(req.query_param("limit"));
+        auto page = svc->directory(std::move(specialty), std::move(q), req.query_param("cursor"), limit);
+        return http::Response::json(200, page_json(page, svc->config().currency, false));
+      },
+      anyone);
+
+  router.get(
+      "/api/v1/doctors/{id:int}",
+      [svc](http::Context& ctx) {
+        auto d = svc->public_doctor(ctx.params.integer("id"));
+        return http::Response::json(200, public_doctor_json(d, svc->config().currency));
+      },
+      anyone);
+
+  router.get("/api/v1/admin/doctors", [svc](http::Context& ctx) {
+    ctx.require_role({"admin"});
+    const auto& req = ctx.request;
+    std::optional<std::string> status;
+    if (auto s = req.query_param("status"); s && !s->empty()) {
+      if (!parse_doctor_status(*s)) throw problems::bad_request("status must be pending, approved, rejected or suspended.");
+      status = *s;
+    }
+    const int limit = parse_limit(req.query_param("limit"));
+    auto page = svc->admin_doctors(std::move(status), req.query_param("cursor"), limit);
+    return http::Response::json(200, page_json(page, svc->config().currency, true));
+  });
+
+  const std::pair<const char*, DoctorAction> actions[] = {{"approve", DoctorAction::approve},
+                                                          {"reject", DoctorAction::reject},
+                                                          {"suspend", DoctorAction::suspend},
+                                                          {"reinstate", DoctorAction::reinstate}};
+  for (const auto& [verb, action] : actions) {
+    router.post(std::string("/api/v1/admin/doctors/{id:int}/") + verb, [svc, act = action](http::Context& ctx) {
+      ctx.require_role({"admin"});
+      std::optional<std::string> reason;
+      const bool needs_reason = requires_reason(act);
+      if (!trim(ctx.request.body).empty()) {
+        auto in = JsonInput::parse(ctx.request.body);
+        if (needs_reason) reason = read_reason(in, true);
+        in.finish();
+      } else if (needs_reason) {
+        throw problems::validation({{"reason", "is required"}});
+      }
+      auto view = svc->review_doctor(ctx.params.integer("id"), act, reason, meta_of(ctx));
+      return http::Response::json(200, admin_doctor_json(view, svc->config().currency));
+    });
+  }
+
+  router.post(
+      "/api/v1/admin/admins",
+      [svc](http::Context& ctx) {
+        ctx.require_role({"admin"});
+        auto in = JsonInput::parse(ctx.request.body);
+        auto name = read_name(in, "name", true);
+        auto email = in.email("email", true);
+        auto password = in.password("password", true);
+        in.finish();
+        auto user = svc->create_admin(*name, *email, *password, meta_of(ctx));
+        return http::Response::json(201, boost::json::object{{"user", user_json(user, svc->config().currency)}});
+      },
+      hashing_signed_in);
+}
+
+}  // namespace medcore::accounts

@@ -1,0 +1,85 @@
+#pragma once
+// Accounts use cases. Each write is one transaction that also holds its audit rows and mails.
+// Password hashing happens before the transaction so no connection is held while it runs.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "accounts/model.hpp"
+#include "accounts/sessions.hpp"
+#include "accounts/store.hpp"
+
+namespace medcore {
+struct App;
+}
+
+namespace medcore::accounts {
+
+// Where a request came from, for sessions and audit rows.
+struct RequestMeta {
+  std::optional<std::int64_t> actor;  // the signed-in user, if any
+  std::string ip;
+  std::string user_agent;
+  std::string request_id;
+};
+
+struct SignupInput {
+  Role role = Role::patient;
+  std::string name;
+  std::string email;
+  std::string password;
+  std::optional<std::string> phone;
+  std::optional<PatientProfile> patient;
+  std::optional<DoctorProfile> doctor;
+};
+
+struct SignedIn {
+  User user;
+  IssuedSession session;
+};
+
+template <class T>
+struct Page {
+  std::vector<T> items;
+  std::optional<std::string> next_cursor;
+};
+
+class AccountService {
+ public:
+  explicit AccountService(App& app);
+
+  SignedIn signup(const SignupInput& input, const RequestMeta& meta);
+  // 429 when throttled, 401 invalid-credentials for an unknown email or a wrong password.
+  SignedIn login(const std::string& email, const std::string& password, const RequestMeta& meta);
+  void logout(std::int64_t user_id, std::int64_t session_id, const RequestMeta& meta);
+  // Quietly does nothing for an unknown email: the answer must not reveal who has an account.
+  void forgot_password(const std::string& email, const RequestMeta& meta);
+  void reset_password(const std::string& token, const std::string& new_password, const RequestMeta& meta);
+  SignedIn change_password(std::int64_t user_id, const std::string& current_password,
+                           const std::string& new_password, const RequestMeta& meta);
+
+  User me(std::int64_t user_id);
+  User update_me(std::int64_t user_id, const store::ProfilePatch& patch);
+
+  Page<DoctorView> directory(std::optional<std::string> specialty, std::optional<std::string> q,
+                             const std::optional<std::string>& cursor, int limit);
+  DoctorView public_doctor(std::int64_t id);
+  Page<DoctorView> admin_doctors(std::optional<std::string> status, const std::optional<std::string>& cursor,
+                                 int limit);
+  DoctorView review_doctor(std::int64_t doctor_id, DoctorAction action, const std::optional<std::string>& reason,
+                           const RequestMeta& meta);
+  // 409 email-taken when the address is registered.
+  User create_admin(const std::string& name, const std::string& email, const std::string& password,
+                    const RequestMeta& meta);
+
+  const Config& config() const;
+
+ private:
+  const std::string& dummy_hash();
+
+  App& app_;
+  LoginThrottle throttle_;
+};
+
+}  // namespace medcore::accounts

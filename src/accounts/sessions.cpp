@@ -1,0 +1,94 @@
+#include "accounts/sessions.hpp"
+
+#include "accounts/store.hpp"
+#include "app/app.hpp"
+#include "core/crypto.hpp"
+#include "http/message.hpp"
+
+namespace medcore::accounts {
+
+SessionPolicy session_policy(const Config& config) {
+  SessionPolicy p;
+  p.idle_ttl_ms = static_cast<EpochMs>(config.session_ttl_seconds) * 1000;
+  p.absolute_ms = static_cast<EpochMs>(config.session_max_seconds) * 1000;
+  return p;
+}
+
+IssuedSession start_session(soci::session& sql, const Config& config, std::int64_t user_id, std::string_view ip,
+                            std::string_view user_agent, EpochMs now) {
+  IssuedSession issued;
+  issued.token = crypto::random_token(32);
+  store::NewSession row;
+  row.token_hash = crypto::sha256_hex(issued.token);
+  row.user_id = user_id;
+  row.times = new_session_times(session_policy(config), now);
+  row.ip = std::string(ip);
+  row.user_agent = std::string(user_agent);
+  issued.id = store::insert_session(sql, row);
+  issued.expires_at = row.times.expires_at;
+  return issued;
+}
+
+std::string session_set_cookie(const Config& config, std::string_view token) {
+  // The cookie lives as long as the session could (its absolute lifetime); the server enforces
+  // the shorter sliding idle expiry, which the browser cannot know about.
+  return http::session_cookie(kSessionCookie, token, {config.cookie_secure, config.session_max_seconds});
+}
+
+std::string session_clear_cookie(const Config& config) {
+  return http::session_cookie(kSessionCookie, "", {config.cookie_secure, 0});
+}
+
+std::optional<std::string> presented_token(const http::Request& request, bool& via_cookie) {
+  // Our tokens are 43 characters; anything far longer is not one of ours and not worth hashing.
+  constexpr std::size_t kMaxToken = 128;
+  if (auto auth = request.header("authorization")) {
+    std::string_view v = *auth;
+    if (v.size() > 7 && ascii_lower(v.substr(0, 7)) == "bearer ") {
+      std::string_view token = trim(v.substr(7));
+      if (token.empty() || token.size() > kMaxToken) return std::nullopt;
+      via_cookie = false;
+      return std::string(token);
+    }
+    return std::nullopt;
+  }
+  if (auto cookie = request.cookie(kSessionCookie)) {
+    if (cookie->empty() || cookie->size() > kMaxToken) return std::nullopt;
+    via_cookie = true;
+    return *cookie;
+  }
+  return std::nullopt;
+}
+
+SessionAuthenticator::SessionAuthenticator(App& app) : app_(app) {}
+
+std::optional<http::Principal> SessionAuthenticator::authenticate(const http::Request& request) {
+  bool via_cookie = false;
+  auto token = presented_token(request, via_cookie);
+  if (!token) return std::nullopt;
+  const std::string hash = crypto::sha256_hex(*token);
+  const SessionPolicy policy = session_policy(app_.config);
+  const EpochMs now = now_ms();
+
+  return app_.db->read([&](soci::session& sql) -> std::optional<http::Principal> {
+    auto found = store::find_session(sql, hash);
+    if (!found || !session_alive(found->times, found->revoked_at, now)) return std::nullopt;
+    if (session_needs_touch(policy, found->times, now)) {
+      // Conditional on last_seen, so concurrent requests (and instances) write it once a minute.
+      store::touch_session(sql, found->session_id, now, slid_expiry(policy, found->times, now),
+                           now - policy.touch_interval_ms);
+    }
+    http::Principal p;
+    p.user_id = found->user_id;
+    p.role = found->role;
+    p.doctor_status = found->doctor_status.value_or("");
+    p.session_id = found->session_id;
+    p.session_token = *token;
+    p.via_cookie = via_cookie;
+    p.email = found->email;
+    p.name = found->name;
+    return p;
+  });
+}
+
+}  // namespace medcore::accounts

@@ -1,0 +1,88 @@
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "accounts/model.hpp"
+#include "accounts/query.hpp"
+#include "app/app.hpp"
+#include "audit/audit.hpp"
+#include "core/problem.hpp"
+#include "core/time.hpp"
+#include "http/router.hpp"
+
+namespace medcore::audit {
+
+namespace {
+
+std::optional<long long> id_param(const http::Request& req, std::string_view key) {
+  auto v = req.query_param(key);
+  if (!v || v->empty()) return std::nullopt;
+  long long n = 0;
+  auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc{} || ptr != v->data() + v->size() || n < 1)
+    throw problems::bad_request(std::string(key) + " must be a positive whole number.");
+  return n;
+}
+
+boost::json::object details_of(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  if (ec || !v.is_object()) return {};
+  return std::move(v.as_object());
+}
+
+boost::json::value opt(std::optional<long long> v) { return v ? boost::json::value(*v) : boost::json::value(nullptr); }
+boost::json::value opt(std::optional<std::string> v) {
+  return v ? boost::json::value(*v) : boost::json::value(nullptr);
+}
+
+}  // namespace
+
+void mount_audit(http::Router& router, App& app) {
+  router.get("/api/v1/admin/audit", [&app](http::Context& ctx) {
+    ctx.require_role({"admin"});
+    const auto& req = ctx.request;
+    const int limit = accounts::parse_limit(req.query_param("limit"));
+    accounts::Query q(
+        "SELECT id, at, actor_user_id, action, subject_user_id, ip, request_id, details FROM audit_log WHERE 1 = 1");
+    if (auto action = req.query_param("action"); action && !action->empty()) {
+      if (action->size() > 100) throw problems::bad_request("action is too long.");
+      q.sql(" AND action = ").value(*action);
+    }
+    if (auto actor = id_param(req, "actor_id")) q.sql(" AND actor_user_id = ").value(*actor);
+    if (auto subject = id_param(req, "subject_id")) q.sql(" AND subject_user_id = ").value(*subject);
+    if (auto cursor = req.query_param("cursor")) {
+      auto key = accounts::decode_cursor(*cursor);
+      if (key.size() != 1 || !key[0].is_int64()) throw problems::bad_request("cursor is not valid.");
+      q.sql(" AND id < ").value(static_cast<long long>(key[0].get_int64()));
+    }
+    q.sql(" ORDER BY id DESC LIMIT ").value(static_cast<long long>(limit) + 1);
+
+    boost::json::array items;
+    std::optional<long long> last_id;
+    int n = 0;
+    app.db->read([&](soci::session& sql) {
+      q.each(sql, [&](const soci::row& r) {
+        if (++n > limit) return;
+        const long long id = accounts::col_int(r, 0);
+        boost::json::object item;
+        item["id"] = id;
+        item["at"] = iso8601(accounts::col_int(r, 1));
+        item["actor_id"] = opt(accounts::col_opt_int(r, 2));
+        item["action"] = accounts::col_text(r, 3);
+        item["subject_id"] = opt(accounts::col_opt_int(r, 4));
+        item["ip"] = opt(accounts::col_opt_text(r, 5));
+        item["request_id"] = opt(accounts::col_opt_text(r, 6));
+        item["details"] = details_of(accounts::col_text(r, 7));
+        items.push_back(std::move(item));
+        last_id = id;
+      });
+    });
+    boost::json::object body;
+    body["items"] = std::move(items);
+    body["next_cursor"] =
+        n > limit && last_id ? boost::json::value(accounts::encode_cursor({*last_id})) : boost::json::value(nullptr);
+    return http::Response::json(200, body);
+  });
+}
+
+}  // namespace medcore::audit
