@@ -1,9 +1,6 @@
 #include "http/message.hpp"
 
 #include <boost/json/serialize.hpp>
-#include <boost/url/decode_view.hpp>
-#include <boost/url/parse.hpp>
-#include <boost/url/params_view.hpp>
 
 namespace medcore::http {
 
@@ -13,12 +10,41 @@ std::optional<std::string_view> Request::header(std::string_view lower_name) con
   return std::nullopt;
 }
 
+namespace {
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// application/x-www-form-urlencoded decoding: '+' is a space, %XX a byte; a broken escape is kept as is.
+std::string form_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+}  // namespace
+
 std::optional<std::string> Request::query_param(std::string_view key) const {
-  if (query.empty()) return std::nullopt;
-  auto parsed = boost::urls::parse_query(query);
-  if (!parsed) return std::nullopt;
-  for (auto p : boost::urls::params_view(*parsed)) {
-    if (p.key == key) return p.has_value ? std::string(p.value) : std::string();
+  std::string_view rest = query;
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+    auto eq = pair.find('=');
+    if (form_decode(pair.substr(0, eq)) == key)
+      return eq == std::string_view::npos ? std::string() : form_decode(pair.substr(eq + 1));
   }
   return std::nullopt;
 }

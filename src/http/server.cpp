@@ -288,7 +288,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     (void)read_n;
     const std::string request_id = [&] {
       if (parser.is_header_done()) {
-        auto incoming = parser.get()[bhttp::field::x_request_id];
+        auto incoming = parser.get()["X-Request-Id"];
         if (sane_request_id(incoming)) return std::string(incoming);
       }
       return crypto::random_token(12);
@@ -298,7 +298,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
       add_standard_headers(r, "", false);
       bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), 11};
       for (const auto& h : r.headers) res.insert(h.name, h.value);
-      res.set(bhttp::field::x_request_id, request_id);
+      res.set("X-Request-Id", request_id);
       res.keep_alive(false);
       res.body() = std::move(r.body);
       res.prepare_payload();
@@ -310,7 +310,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
       if (read_ec == bhttp::error::header_limit) {
         co_await reply_and_close(Problem(431, "headers-too-large", "Request headers too large",
                                          "The request header block is larger than 16 KiB."));
-      } else if (read_ec.category() == bhttp::error::end_of_stream.category() &&
+      } else if (read_ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category() &&
                  read_ec != bhttp::error::end_of_stream && read_ec != bhttp::error::partial_message) {
         co_await reply_and_close(problems::bad_request("The request is not valid HTTP/1.1."));
       }
@@ -384,7 +384,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
 
       bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), parser.get().version()};
       for (const auto& h : r.headers) res.insert(h.name, h.value);
-      res.set(bhttp::field::x_request_id, request_id);
+      res.set("X-Request-Id", request_id);
       const bool keep = keep_alive && !stopping.load();
       res.keep_alive(keep);
       const std::size_t body_bytes = r.body.size();
