@@ -9,7 +9,7 @@
 #include "accounts/seed.hpp"
 #include "accounts/sessions.hpp"
 #include "app/app.hpp"
-#include "audit/routes.hpp"
+#include "audit/audit.hpp"
 #include "core/config.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
