@@ -40,11 +40,13 @@ std::optional<std::string> presented_password(JsonInput& in, std::string_view fi
   return std::string(v->get_string());
 }
 
-http::Response signed_in(int status, const SignedIn& s, bool bearer, const Config& config) {
+// Sign-up answers {user, csrf_token}; login and password change add expires_at (docs/API.md).
+http::Response signed_in(int status, const SignedIn& s, bool bearer, const Config& config,
+                         bool with_expiry = true) {
   boost::json::object body;
   body["user"] = user_json(s.user, config.currency);
   body["csrf_token"] = crypto::csrf_token_for(s.session.token);
-  body["expires_at"] = iso8601(s.session.expires_at);
+  if (with_expiry) body["expires_at"] = iso8601(s.session.expires_at);
   if (bearer) body["token"] = s.session.token;
   auto res = http::Response::json(status, body);
   if (!bearer) res.header("Set-Cookie", session_set_cookie(config, s.session.token));
@@ -126,11 +128,14 @@ void mount_accounts(http::Router& router, App& app) {
   router.post(
       "/api/v1/auth/signup",
       [svc](http::Context& ctx) {
+        // Creating a second account from inside a session is almost always a mistake (or a
+        // confused deputy); the API says sign-up is for anonymous callers.
+        if (ctx.principal) throw problems::forbidden("You are signed in; sign out before creating another account.");
         auto input = parse_signup(ctx.request.body);
         auto s = svc->signup(input, meta_of(ctx));
-        return signed_in(201, s, false, svc->config());
+        return signed_in(201, s, false, svc->config(), false);
       },
-      hashing);
+      hashing_signed_in);
 
   router.post(
       "/api/v1/auth/login",
