@@ -170,26 +170,26 @@ struct Server::Impl {
 
 asio::awaitable<Response> Server::Impl::run_on(WorkerPool& pool, std::function<Response()> work) {
   auto executor = co_await asio::this_coro::executor;
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr, Response)>(
-      [&pool, executor](auto handler, std::function<Response()> task) {
-        auto done = std::make_shared<decltype(handler)>(std::move(handler));
-        const bool queued = pool.try_submit([task = std::move(task), done, executor]() mutable {
-          Response result;
-          std::exception_ptr error;
-          try {
-            result = task();
-          } catch (...) {
-            error = std::current_exception();
-          }
-          asio::post(executor, [done, error, result = std::move(result)]() mutable {
-            (*done)(error, std::move(result));
-          });
-        });
-        if (!queued) {
-          asio::post(executor, [done]() mutable { (*done)(std::make_exception_ptr(PoolFull{}), Response{}); });
-        }
-      },
-      asio::use_awaitable, std::move(work));
+  auto initiation = [&pool, executor](auto handler, std::function<Response()> task) {
+    auto done = std::make_shared<decltype(handler)>(std::move(handler));
+    const bool queued = pool.try_submit([task = std::move(task), done, executor]() mutable {
+      Response result;
+      std::exception_ptr error;
+      try {
+        result = task();
+      } catch (...) {
+        error = std::current_exception();
+      }
+      asio::post(executor, [done, error, result = std::move(result)]() mutable { (*done)(error, std::move(result)); });
+    });
+    if (!queued) {
+      asio::post(executor, [done]() mutable { (*done)(std::make_exception_ptr(PoolFull{}), Response{}); });
+    }
+  };
+  Response response =
+      co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr, Response)>(
+          std::move(initiation), asio::use_awaitable, std::move(work));
+  co_return response;
 }
 
 Response Server::Impl::dispatch_on_worker(Request& req, const Route& route, PathParams params,
@@ -259,10 +259,13 @@ asio::awaitable<Response> Server::Impl::handle(Request& req, RouteMatch& match, 
       co_return dispatch_on_worker(req, route, std::move(match.params), request_id, user_id);
     }
     WorkerPool& pool = route.options.pool == Pool::auth ? auth : general;
-    co_return co_await run_on(pool, [this, &req, &route, params = std::move(match.params), &request_id,
-                                     &user_id]() mutable {
-      return dispatch_on_worker(req, route, std::move(params), request_id, user_id);
-    });
+    // Named, and capturing only references into this (suspended, so alive) frame: GCC 12
+    // destroys init-captured temporaries inside a co_await expression twice.
+    std::function<Response()> work = [this, &req, &route, &match, &request_id, &user_id] {
+      return dispatch_on_worker(req, route, std::move(match.params), request_id, user_id);
+    };
+    Response response = co_await run_on(pool, std::move(work));
+    co_return response;
   } catch (const PoolFull&) {
     co_return problem_response(overloaded(), req.path, request_id);
   }
@@ -308,11 +311,13 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     };
     if (read_ec) {
       if (read_ec == bhttp::error::header_limit) {
-        co_await reply_and_close(Problem(431, "headers-too-large", "Request headers too large",
-                                         "The request header block is larger than 16 KiB."));
+        const Problem too_large(431, "headers-too-large", "Request headers too large",
+                                "The request header block is larger than 16 KiB.");
+        co_await reply_and_close(too_large);
       } else if (read_ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category() &&
                  read_ec != bhttp::error::end_of_stream && read_ec != bhttp::error::partial_message) {
-        co_await reply_and_close(problems::bad_request("The request is not valid HTTP/1.1."));
+        const Problem bad = problems::bad_request("The request is not valid HTTP/1.1.");
+        co_await reply_and_close(bad);
       }
       break;
     }
@@ -338,7 +343,8 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
       req.target = target;
       auto url = boost::urls::parse_origin_form(target);
       if (!url) {
-        co_await reply_and_close(problems::bad_request("The request target is not a valid path."));
+        const Problem bad = problems::bad_request("The request target is not a valid path.");
+        co_await reply_and_close(bad);
         break;
       }
       req.path = url->path();
@@ -359,8 +365,9 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
 
       RouteMatch match = router.match(req.method, req.path);
       const std::size_t limit = match.route ? match.route->options.body_limit : kDefaultBodyLimit;
+      const Problem too_large = problems::payload_too_large(limit);
       if (auto length = parser.content_length(); length && *length > limit) {
-        co_await reply_and_close(problems::payload_too_large(limit));
+        co_await reply_and_close(too_large);
         break;
       }
       if (!parser.is_done()) {
@@ -369,7 +376,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
         auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
         (void)n;
         if (ec == bhttp::error::body_limit) {
-          co_await reply_and_close(problems::payload_too_large(limit));
+          co_await reply_and_close(too_large);
           break;
         }
         if (ec) break;
