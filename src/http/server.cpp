@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
 #include <chrono>
+#include <limits>
 #include <csignal>
 
 #include "core/crypto.hpp"
@@ -285,7 +286,9 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
   while (!stopping.load()) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
-    parser.body_limit(kDefaultBodyLimit);
+    // The route decides the body limit, and Beast would already enforce a limit against the
+    // Content-Length while reading the header; so none here, the route's limit right after.
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     stream.expires_after(std::chrono::seconds(first ? options.read_timeout_seconds : options.idle_timeout_seconds));
     auto [read_ec, read_n] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
     (void)read_n;
@@ -296,8 +299,8 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
       }
       return crypto::random_token(12);
     }();
-    auto reply_and_close = [&](const Problem& p) -> asio::awaitable<void> {
-      Response r = problem_response(p, "/", request_id);
+    auto reply_and_close = [&](const Problem& p, std::string_view instance = "/") -> asio::awaitable<void> {
+      Response r = problem_response(p, instance, request_id);
       add_standard_headers(r, "", false);
       bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), 11};
       for (const auto& h : r.headers) res.insert(h.name, h.value);
@@ -313,7 +316,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
       if (read_ec == bhttp::error::header_limit) {
         const Problem too_large(431, "headers-too-large", "Request headers too large",
                                 "The request header block is larger than 16 KiB.");
-        co_await reply_and_close(too_large);
+        co_await reply_and_close(too_large, req.path);
       } else if (read_ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category() &&
                  read_ec != bhttp::error::end_of_stream && read_ec != bhttp::error::partial_message) {
         const Problem bad = problems::bad_request("The request is not valid HTTP/1.1.");
@@ -331,6 +334,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
       if (target.starts_with(prefix)) raw = &handler;
     if (raw) {
       if (!parser.is_done()) {
+        parser.body_limit(kDefaultBodyLimit);
         stream.expires_after(std::chrono::seconds(options.read_timeout_seconds));
         auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
         (void)n;
@@ -367,7 +371,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
       const std::size_t limit = match.route ? match.route->options.body_limit : kDefaultBodyLimit;
       const Problem too_large = problems::payload_too_large(limit);
       if (auto length = parser.content_length(); length && *length > limit) {
-        co_await reply_and_close(too_large);
+        co_await reply_and_close(too_large, req.path);
         break;
       }
       if (!parser.is_done()) {
@@ -376,7 +380,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
         auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
         (void)n;
         if (ec == bhttp::error::body_limit) {
-          co_await reply_and_close(too_large);
+          co_await reply_and_close(too_large, req.path);
           break;
         }
         if (ec) break;
