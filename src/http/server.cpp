@@ -316,7 +316,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
       if (read_ec == bhttp::error::header_limit) {
         const Problem too_large(431, "headers-too-large", "Request headers too large",
                                 "The request header block is larger than 16 KiB.");
-        co_await reply_and_close(too_large, req.path);
+        co_await reply_and_close(too_large);
       } else if (read_ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category() &&
                  read_ec != bhttp::error::end_of_stream && read_ec != bhttp::error::partial_message) {
         const Problem bad = problems::bad_request("The request is not valid HTTP/1.1.");
