@@ -54,6 +54,13 @@ App open_app(Config config) {
   return app;
 }
 
+// Every route of the API, for the server and for `medcore routes`.
+void mount_all(http::Router& router, App& app) {
+  ops::mount_ops(router, app);
+  accounts::mount_accounts(router, app);
+  audit::mount_audit(router, app);
+}
+
 int serve(Config config) {
   App app = open_app(std::move(config));
   const auto& c = app.config;
@@ -72,9 +79,7 @@ int serve(Config config) {
                   [&] { return static_cast<double>(app.db->pool_size()); });
 
   http::Router router;
-  ops::mount_ops(router, app);
-  accounts::mount_accounts(router, app);
-  audit::mount_audit(router, app);
+  mount_all(router, app);
 
   auto [host, port] = http::parse_listen_address(c.listen);
   http::ServerOptions options{.host = host,
@@ -162,12 +167,21 @@ int main(int argc, char** argv) {
   add_config_flags(admin_create, config);
 
   auto* version_cmd = cli.add_subcommand("version", "Print the version");
+  auto* routes_cmd = cli.add_subcommand("routes", "List every HTTP route (method and path template)");
 
   CLI11_PARSE(cli, argc, argv);
 
   try {
     if (*version_cmd) {
       std::cout << "medcore " << MEDCORE_VERSION << "\n";
+      return 0;
+    }
+    if (*routes_cmd) {
+      // Registration never touches the database, so no connection is opened.
+      App app{config, nullptr};
+      http::Router router;
+      mount_all(router, app);
+      for (const auto& r : router.routes()) std::cout << r->method << " " << r->pattern << "\n";
       return 0;
     }
     if (*serve_cmd) return serve(config);
