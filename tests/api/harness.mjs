@@ -41,6 +41,13 @@ export function freePort() {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Resolves to the promise's value, or null after ms (the timer never keeps the process alive).
+export function withTimeout(promise, ms) {
+  let t;
+  const timer = new Promise((r) => { t = setTimeout(() => r(null), ms); t.unref(); });
+  return Promise.race([promise, timer]).finally(() => clearTimeout(t));
+}
+
 function writeFakeSpa(webRoot) {
   fs.mkdirSync(path.join(webRoot, 'assets'), { recursive: true });
   fs.writeFileSync(path.join(webRoot, 'index.html'), SPA_INDEX);
@@ -146,8 +153,7 @@ export async function startServer(opts = {}) {
       if (server.stopped) return server.stopResult;
       server.stopped = true;
       if (!exitInfo) child.kill(signal);
-      const timer = sleep(timeoutMs).then(() => null);
-      let r = await Promise.race([exited, timer]);
+      let r = await withTimeout(exited, timeoutMs);
       if (!r) { child.kill('SIGKILL'); r = await exited; r = { ...r, timedOut: true }; }
       running.delete(server);
       await ctx.dropDatabase();
@@ -200,7 +206,16 @@ export async function api(server, method, p, { body, raw, session, headers = {},
   if (session?.token && !('authorization' in h)) h.authorization = 'Bearer ' + session.token;
   if (UNSAFE.has(method) && csrf && session?.csrf && !('x-csrf-token' in h)) h['x-csrf-token'] = session.csrf;
   for (const k of Object.keys(h)) if (h[k] === null || h[k] === undefined) delete h[k];
-  const res = await fetch(server.url + p, { method, headers: h, body: payload, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+  let res;
+  try {
+    res = await fetch(server.url + p, { method, headers: h, body: payload, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+  } catch (e) {
+    if (server.child) await sleep(100);
+    if (server.exitInfo) {
+      throw new Error(`${method} ${p}: the server died ${JSON.stringify(server.exitInfo)}\n${server.output.stderr.slice(-2000)}`);
+    }
+    throw e;
+  }
   const buf = Buffer.from(await res.arrayBuffer());
   const text = buf.toString('utf8');
   let json;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import {
   startServer, api, assertProblem, rawGet, rawRequest, healthy, signupPatient, PASSWORD,
-  SPA_INDEX, SPA_JS, SPA_CSS, SPA_ICO, SECRET_MARKER, sleep,
+  SPA_INDEX, SPA_JS, SPA_CSS, SPA_ICO, SECRET_MARKER, sleep, withTimeout,
 } from './harness.mjs';
 
 let server;
@@ -288,7 +288,7 @@ describe('graceful shutdown', () => {
       s.child.kill('SIGTERM');
       const results = await Promise.all(inflight);
       for (const r of results) assert.equal(r.status, 200, `in-flight login finished: ${r.status} ${r.text}`);
-      const exit = await Promise.race([s.exited, sleep(15_000).then(() => null)]);
+      const exit = await withTimeout(s.exited, 15_000);
       assert.ok(exit, 'process exited within 15 s');
       assert.equal(exit.code, 0, `exit ${JSON.stringify(exit)}\n${s.output.stderr.slice(-2000)}`);
       // After shutdown nothing listens.
