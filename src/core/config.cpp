@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string_view>
 #include <thread>
+#include <unistd.h>
 
 namespace medcore {
 
@@ -67,6 +68,24 @@ Config Config::from_environment() {
   read_int("MEDCORE_READ_TIMEOUT", c.read_timeout_seconds, 1, 3600);
   read_int("MEDCORE_IDLE_TIMEOUT", c.idle_timeout_seconds, 1, 3600);
   read_int("MEDCORE_SHUTDOWN_GRACE", c.shutdown_grace_seconds, 0, 600);
+  read_bool("MEDCORE_BACKGROUND", c.background);
+  read_string("MEDCORE_INSTANCE_ID", c.instance_id);
+  read_int("MEDCORE_JOBS_POLL_MS", c.jobs_poll_ms, 10, 60'000);
+  read_int("MEDCORE_JOBS_LEASE_SECONDS", c.jobs_lease_seconds, 5, 24 * 3600);
+  read_string("MEDCORE_MAIL_TRANSPORT", c.mail_transport);
+  if (c.mail_transport != "file" && c.mail_transport != "smtp" && c.mail_transport != "sendgrid")
+    throw std::invalid_argument("MEDCORE_MAIL_TRANSPORT must be file, smtp or sendgrid");
+  read_string("MEDCORE_MAIL_FROM", c.mail_from);
+  read_string("MEDCORE_SMTP_URL", c.smtp_url);
+  read_string("MEDCORE_SMTP_USER", c.smtp_user);
+  read_string("MEDCORE_SMTP_PASSWORD", c.smtp_password);
+  read_string("MEDCORE_SMTP_STARTTLS", c.smtp_starttls);
+  if (c.smtp_starttls != "require" && c.smtp_starttls != "try" && c.smtp_starttls != "off")
+    throw std::invalid_argument("MEDCORE_SMTP_STARTTLS must be require, try or off");
+  read_string("MEDCORE_SENDGRID_API_KEY", c.sendgrid_api_key);
+  read_string("MEDCORE_SENDGRID_URL", c.sendgrid_url);
+  read_int("MEDCORE_MAIL_MAX_ATTEMPTS", c.mail_max_attempts, 1, 100);
+  read_int("MEDCORE_MAIL_POLL_MS", c.mail_poll_ms, 10, 60'000);
   while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
   return c;
 }
@@ -76,6 +95,11 @@ void Config::resolve_defaults() {
   if (io_threads == 0) io_threads = cores;
   if (workers == 0) workers = std::max<std::size_t>(4, 2 * cores);
   if (hash_workers == 0) hash_workers = std::max<std::size_t>(1, cores / 2);
+  if (instance_id.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    instance_id = std::string(host) + ":" + std::to_string(getpid());
+  }
 }
 
 }  // namespace medcore

@@ -29,6 +29,24 @@ struct Config {
   int idle_timeout_seconds = 60;                       // MEDCORE_IDLE_TIMEOUT (keep-alive)
   int shutdown_grace_seconds = 10;                     // MEDCORE_SHUTDOWN_GRACE
 
+  // Background work (mail delivery, jobs) in this instance.
+  bool background = true;                              // MEDCORE_BACKGROUND: run the workers here
+  std::string instance_id;                             // MEDCORE_INSTANCE_ID (default host:pid)
+  int jobs_poll_ms = 500;                              // MEDCORE_JOBS_POLL_MS
+  int jobs_lease_seconds = 60;                         // MEDCORE_JOBS_LEASE_SECONDS
+
+  // Mail.
+  std::string mail_transport = "file";                 // MEDCORE_MAIL_TRANSPORT: file | smtp | sendgrid
+  std::string mail_from = "medcore <no-reply@medcore.example>";  // MEDCORE_MAIL_FROM
+  std::string smtp_url;                                // MEDCORE_SMTP_URL: smtp://host:587 or smtps://host:465
+  std::string smtp_user;                               // MEDCORE_SMTP_USER
+  std::string smtp_password;                           // MEDCORE_SMTP_PASSWORD (never logged)
+  std::string smtp_starttls = "try";                   // MEDCORE_SMTP_STARTTLS: require | try | off
+  std::string sendgrid_api_key;                        // MEDCORE_SENDGRID_API_KEY (never logged)
+  std::string sendgrid_url = "https://api.sendgrid.com";  // MEDCORE_SENDGRID_URL
+  int mail_max_attempts = 8;                           // MEDCORE_MAIL_MAX_ATTEMPTS before a mail is dead
+  int mail_poll_ms = 500;                              // MEDCORE_MAIL_POLL_MS
+
   // Reads every MEDCORE_* variable present; throws std::invalid_argument naming the bad one.
   static Config from_environment();
   // Fills the 0 = automatic values from the core count.
