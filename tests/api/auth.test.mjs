@@ -362,22 +362,27 @@ describe('throttling', () => {
     assert.equal((await api(server, 'GET', '/api/v1/me', { session: victim })).status, 200);
   });
 
-  it('per-IP auth rate limit: the 6th quick auth request → 429 + Retry-After', async () => {
-    const s = await startServer({ env: { MEDCORE_AUTH_RATE_PER_MINUTE: '5' } });
+  it('per-IP auth rate limit: the 6th quick auth request → 429 + Retry-After (and Secure cookies when configured)', async () => {
+    const s = await startServer({ env: { MEDCORE_AUTH_RATE_PER_MINUTE: '5', MEDCORE_COOKIE_SECURE: '1' } });
     try {
       const statuses = [];
+      const first = await api(s, 'POST', '/api/v1/auth/signup', { body: patientBody() });
+      statuses.push(first.status);
+      assert.equal(first.status, 201, first.text);
+      assert.match(cookieFrom(first).raw, /;\s*Secure/i, 'Secure with MEDCORE_COOKIE_SECURE=1');
+      assert.match(cookieFrom(first).raw, /;\s*HttpOnly/i);
       let last;
-      for (let i = 0; i < 6; i++) {
+      for (let i = 0; i < 5; i++) {
         last = await api(s, 'POST', '/api/v1/auth/login', { body: { email: uniqueEmail('rl'), password: 'wrong password!' } });
         statuses.push(last.status);
       }
-      assert.deepEqual(statuses.slice(0, 5), [401, 401, 401, 401, 401]);
+      assert.deepEqual(statuses.slice(0, 5), [201, 401, 401, 401, 401]);
       assertProblem(last, 429, 'rate-limited');
       const ra = Number(last.headers.get('retry-after'));
       assert.ok(Number.isInteger(ra) && ra > 0 && ra <= 60, `Retry-After ${last.headers.get('retry-after')}`);
       // sign-up is an auth route too, and non-auth routes are not limited
       assertProblem(await api(s, 'POST', '/api/v1/auth/signup', { body: patientBody() }), 429, 'rate-limited');
-      assert.equal(count(s, 'users'), 0);
+      assert.equal(count(s, 'users'), 1);
       assert.ok(await healthy(s));
       assert.equal((await api(s, 'GET', '/api/v1/doctors')).status, 200);
     } finally {
