@@ -498,6 +498,24 @@ describe('password change', () => {
   });
 });
 
+describe('session lifetime', () => {
+  // MEDCORE_SESSION_TTL is at least 60 s, so time passing is simulated in the database.
+  it('an idle-expired or absolutely-expired session is refused', async () => {
+    const p = await signupPatient(server);
+    const idle = await login(server, p.email);
+    const old = await login(server, p.email);
+    const fresh = await login(server, p.email);
+    const rowsOf = () => sql(server, `SELECT id FROM sessions WHERE user_id = ${Number(p.user.id)} ORDER BY id`);
+    const ids = rowsOf().map((r) => Number(r.id));
+    assert.equal(ids.length, 4, 'sign-up + 3 logins');
+    sqlExec(server, `UPDATE sessions SET expires_at = 1000 WHERE id = ${ids[1]}`);
+    sqlExec(server, `UPDATE sessions SET absolute_expires_at = 1000 WHERE id = ${ids[2]}`);
+    assertProblem(await api(server, 'GET', '/api/v1/me', { session: idle }), 401, 'unauthenticated');
+    assertProblem(await api(server, 'GET', '/api/v1/me', { session: old }), 401, 'unauthenticated');
+    assert.equal((await api(server, 'GET', '/api/v1/me', { session: fresh })).status, 200);
+  });
+});
+
 describe('sessions are stored hashed', () => {
   it('the raw cookie value is not in the sessions table', async () => {
     const p = await signupPatient(server);
