@@ -273,9 +273,8 @@ DoctorView AccountService::review_doctor(std::int64_t doctor_id, DoctorAction ac
     if (!store::transition_doctor(sql, doctor_id, t.from, t.to, reason, admin_id, now)) {
       auto current = store::doctor_status(sql, doctor_id);
       if (!current) throw problems::not_found("No such doctor.");
-      throw problems::conflict("invalid-transition", "The doctor is " + *current + "; only a " +
-                                                         std::string(to_string(t.from)) + " doctor can be moved to " +
-                                                         std::string(to_string(t.to)) + ".");
+      throw problems::conflict("invalid-transition", "The doctor is " + *current + "; this action needs a doctor who is " +
+                                                         std::string(to_string(t.from)) + ".");
     }
     auto view = store::find_doctor(sql, doctor_id);
     if (!view) throw problems::not_found("No such doctor.");

@@ -203,8 +203,13 @@ std::int64_t insert_session(soci::session& sql, const NewSession& s) {
   const long long expires = s.times.expires_at;
   const long long absolute = s.times.absolute_expires_at;
   std::string ip = s.ip;
-  // User agents are attacker-chosen text; keep what is useful for "where am I signed in".
-  std::string agent = s.user_agent.substr(0, 512);
+  // User agents are attacker-chosen bytes: keep printable ASCII only (anything else could be
+  // invalid UTF-8, which PostgreSQL refuses) and only as much as "where am I signed in" needs.
+  std::string agent;
+  for (char c : s.user_agent) {
+    if (agent.size() >= 512) break;
+    agent.push_back(c >= 0x20 && c < 0x7F ? c : '?');
+  }
   soci::indicator ip_ind = ind(!ip.empty());
   soci::indicator agent_ind = ind(!agent.empty());
   long long id = 0;
@@ -316,9 +321,11 @@ void retire_reset_tokens(soci::session& sql, std::int64_t user_id, EpochMs now) 
 
 std::vector<DoctorView> list_directory(soci::session& sql, const DirectoryFilter& filter) {
   Query q(std::string(kDoctorColumns) + "WHERE d.status = 'approved'");
-  if (filter.specialty) q.sql(" AND LOWER(d.specialty) = ").value(ascii_lower(*filter.specialty));
+  // LOWER on both sides, so each database folds case the same way for the column and the value
+  // (SQLite: ASCII only; PostgreSQL: full Unicode).
+  if (filter.specialty) q.sql(" AND LOWER(d.specialty) = LOWER(").value(*filter.specialty).sql(")");
   if (filter.name_contains)
-    q.sql(" AND LOWER(u.name) LIKE ").value(like_contains_pattern(*filter.name_contains)).sql(" ESCAPE '\\'");
+    q.sql(" AND LOWER(u.name) LIKE LOWER(").value(like_contains_pattern(*filter.name_contains)).sql(") ESCAPE '\\'");
   if (filter.after) {
     q.sql(" AND (u.name > ").value(filter.after->first).sql(" OR (u.name = ").value(filter.after->first);
     q.sql(" AND u.id > ").value(static_cast<long long>(filter.after->second)).sql("))");

@@ -9,7 +9,25 @@
 
 namespace medcore::notify {
 
+Preferences preferences(soci::session& sql, std::int64_t user_id) {
+  Preferences p;
+  int reminders = 1, chat = 1;
+  const long long uid = user_id;
+  sql << "SELECT reminders, chat FROM notification_preferences WHERE user_id = :u", soci::use(uid),
+      soci::into(reminders), soci::into(chat);
+  if (sql.got_data()) {
+    p.reminders = reminders != 0;
+    p.chat = chat != 0;
+  }
+  return p;
+}
+
 std::int64_t enqueue(soci::session& sql, const Mail& mail) {
+  if (mail.to_user_id && is_optional_category(mail.category)) {
+    const Preferences p = preferences(sql, *mail.to_user_id);
+    if (mail.category == kCategoryReminder && !p.reminders) return 0;
+    if (mail.category == kCategoryChat && !p.chat) return 0;
+  }
   const long long now = now_ms();
   // A globally unique Message-ID, fixed at enqueue time so retries are recognisable as one mail.
   const std::string message_id = "<" + crypto::random_token(18) + "@medcore>";

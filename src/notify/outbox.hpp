@@ -1,10 +1,12 @@
 #pragma once
 // The one way to send mail: write it to the outbox inside the transaction of the change that
 // causes it, so a rolled-back change never mails anyone and a committed one always does.
+// Delivery (file, SMTP or SendGrid) is the DeliveryWorker's job (notify/delivery.hpp).
 #include <boost/json/object.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace soci {
 class session;
@@ -12,15 +14,39 @@ class session;
 
 namespace medcore::notify {
 
+// Mail categories. Users may switch off the optional ones (GET/PATCH /api/v1/me/notifications);
+// the others are always sent.
+inline constexpr std::string_view kCategoryAccount = "account";            // welcome, doctor review
+inline constexpr std::string_view kCategorySecurity = "security";          // password reset: never optional
+inline constexpr std::string_view kCategoryAppointments = "appointments";  // confirmed / cancelled
+inline constexpr std::string_view kCategoryReminder = "appointments.reminder";  // optional ("reminders")
+inline constexpr std::string_view kCategoryChat = "chat";                  // optional ("chat")
+inline constexpr std::string_view kCategoryOrders = "orders";
+inline constexpr std::string_view kCategoryDiagnostics = "diagnostics";
+
+// True for the categories a user may switch off.
+constexpr bool is_optional_category(std::string_view category) {
+  return category == kCategoryReminder || category == kCategoryChat;
+}
+
 struct Mail {
-  std::string category;  // "account", "security", "appointments", "chat", ... (user mail preferences)
+  std::string category;  // one of the kCategory* constants
   std::string template_name;
   std::optional<std::int64_t> to_user_id;
   std::string to_email;
-  boost::json::object data;  // the template's variables
+  boost::json::object data;  // the template's variables (see notify/model_templates.cpp)
 };
 
-// Inserts a pending mail, due now; returns its outbox id. Call inside the caller's transaction.
+// Inserts a pending mail, due now, with its Message-ID fixed for every retry; returns its outbox
+// id. Call inside the caller's transaction. When the category is optional and the recipient
+// (to_user_id) switched it off, nothing is written and 0 is returned.
 std::int64_t enqueue(soci::session& sql, const Mail& mail);
+
+// A user's switches for the optional categories (defaults: everything on).
+struct Preferences {
+  bool reminders = true;
+  bool chat = true;
+};
+Preferences preferences(soci::session& sql, std::int64_t user_id);
 
 }  // namespace medcore::notify

@@ -1,0 +1,263 @@
+#include "notify/delivery.hpp"
+
+#include <soci/soci.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+
+#include "accounts/query.hpp"
+#include "app/app.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "core/time.hpp"
+#include "notify/transport.hpp"
+
+namespace medcore::notify {
+
+namespace {
+constexpr long long kLeaseMs = 5 * 60 * 1000;
+// Mail not yet sent when this little lease is left goes back to 'pending' for a fresh claim.
+constexpr long long kLeaseMarginMs = 75 * 1000;
+constexpr long long kStatsEveryMs = 2000;
+}  // namespace
+
+struct DeliveryWorker::Claimed {
+  long long id = 0;
+  std::string template_name;
+  std::string to_email;
+  std::string data;
+  std::string message_id;
+  int attempts = 0;
+};
+
+struct DeliveryWorker::Stats {
+  std::atomic<long long> pending{0};
+  std::atomic<long long> dead{0};
+  std::atomic<long long> sent{0};  // by this instance since start
+};
+
+DeliveryWorker::DeliveryWorker(App& app)
+    : app_(app),
+      transport_(make_transport(app.config)),
+      from_(parse_mailbox(app.config.mail_from)),
+      secrets_(secrets_of(app.config)),
+      batch_(app.config.mail_transport == "file" ? 64 : 8),
+      lease_ms_(kLeaseMs),
+      rng_(std::random_device{}()),
+      stats_(std::make_shared<Stats>()) {
+  auto stats = stats_;
+  metrics().gauge("medcore_mail_pending", "Outbox mails waiting for delivery (pending or being sent).",
+                  [stats] { return static_cast<double>(stats->pending.load()); });
+  metrics().gauge("medcore_mail_dead", "Outbox mails that failed permanently (status dead).",
+                  [stats] { return static_cast<double>(stats->dead.load()); });
+  metrics().gauge("medcore_mail_sent_by_instance", "Mails this instance delivered since it started.",
+                  [stats] { return static_cast<double>(stats->sent.load()); });
+}
+
+DeliveryWorker::~DeliveryWorker() { stop(); }
+
+void DeliveryWorker::start() {
+  if (thread_.joinable()) return;
+  // Leases this instance held before a restart (same MEDCORE_INSTANCE_ID) are ours to take back
+  // now; on SQLite, which runs a single instance, every lease is.
+  const std::string me = app_.config.instance_id;
+  const bool sqlite = app_.db->dialect() == db::Dialect::sqlite;
+  app_.db->transaction([&](soci::session& sql) {
+    if (sqlite)
+      sql << "UPDATE outbox SET status = 'pending', locked_by = NULL, locked_until = NULL WHERE status = 'sending'";
+    else
+      sql << "UPDATE outbox SET status = 'pending', locked_by = NULL, locked_until = NULL "
+             "WHERE status = 'sending' AND locked_by = :me",
+          soci::use(me);
+  });
+  log::info("mail_worker_started", {{"transport", transport_->name()},
+                                    {"instance", me},
+                                    {"poll_ms", app_.config.mail_poll_ms},
+                                    {"max_attempts", app_.config.mail_max_attempts}});
+  stopping_ = false;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void DeliveryWorker::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) {
+    thread_.join();
+    log::info("mail_worker_stopped");
+  }
+}
+
+void DeliveryWorker::loop() {
+  int failures = 0;
+  while (!stopping_) {
+    std::size_t claimed = 0;
+    try {
+      claimed = run_once();
+      failures = 0;
+    } catch (const std::exception& e) {
+      ++failures;
+      log::warn("mail_worker_error", {{"error", redact(e.what(), secrets_)}, {"failures", failures}});
+    }
+    try {
+      refresh_stats();
+    } catch (const std::exception&) {
+      // the next pass tries again; the error (if lasting) is logged by run_once
+    }
+    if (claimed >= batch_ && failures == 0) continue;  // more may be due right now
+    const long long wait = std::min<long long>(app_.config.mail_poll_ms * (1LL << std::min(failures, 6)), 30'000);
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, std::chrono::milliseconds(wait), [this] { return stopping_.load(); });
+  }
+}
+
+std::size_t DeliveryWorker::run_once() {
+  const std::string me = app_.config.instance_id;
+  const long long now = now_ms();
+  const long long until = now + lease_ms_;
+  const long long limit = static_cast<long long>(batch_);
+  const bool pg = app_.db->dialect() == db::Dialect::postgresql;
+  // One conditional UPDATE claims the batch: due pending mail, and mail whose lease ran out.
+  const std::string claim =
+      std::string("UPDATE outbox SET status = 'sending', locked_by = :me, locked_until = :until, attempts = attempts + 1 "
+                  "WHERE id IN (SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= :now) "
+                  "OR (status = 'sending' AND locked_until < :now2) ORDER BY next_attempt_at, id LIMIT :lim") +
+      (pg ? " FOR UPDATE SKIP LOCKED" : "") +
+      ") RETURNING id, template, to_email, data, message_id, attempts";
+  std::vector<Claimed> mails = app_.db->transaction([&](soci::session& sql) {
+    std::vector<Claimed> out;
+    soci::rowset<soci::row> rows =
+        (sql.prepare << claim, soci::use(me), soci::use(until), soci::use(now), soci::use(now), soci::use(limit));
+    for (const auto& r : rows) {
+      Claimed c;
+      c.id = accounts::col_int(r, 0);
+      c.template_name = accounts::col_text(r, 1);
+      c.to_email = accounts::col_text(r, 2);
+      c.data = accounts::col_text(r, 3);
+      c.message_id = accounts::col_text(r, 4);
+      c.attempts = static_cast<int>(accounts::col_int(r, 5));
+      out.push_back(std::move(c));
+    }
+    return out;
+  });
+  std::sort(mails.begin(), mails.end(), [](const Claimed& a, const Claimed& b) { return a.id < b.id; });
+  const long long deadline = until - kLeaseMarginMs;
+  for (std::size_t i = 0; i < mails.size(); ++i) {
+    if (stopping_ || now_ms() > deadline) {
+      for (std::size_t j = i; j < mails.size(); ++j) release(mails[j].id);
+      break;
+    }
+    deliver(mails[i]);
+  }
+  return mails.size();
+}
+
+void DeliveryWorker::deliver(const Claimed& mail) {
+  const std::string me = app_.config.instance_id;
+  const auto t0 = std::chrono::steady_clock::now();
+  SendResult result;
+  try {
+    boost::system::error_code ec;
+    auto data = boost::json::parse(mail.data, ec);
+    if (ec || !data.is_object()) throw std::invalid_argument("the outbox data is not a JSON object");
+    const RenderedMail rendered = render(mail.template_name, data.as_object(), app_.config.public_url);
+    const Envelope env{from_, header_safe(mail.to_email), mail.message_id, now_ms()};
+    result = transport_->send(env, rendered, stopping_);
+  } catch (const std::exception& e) {
+    // Rendering problems (unknown template, bad data) cannot get better by waiting.
+    result = {Outcome::permanent, std::string("render: ") + e.what()};
+  }
+  if (result.outcome != Outcome::sent && stopping_) {
+    // Interrupted by shutdown: not the mail's fault, so the attempt does not count.
+    release(mail.id);
+    return;
+  }
+  const long long now = now_ms();
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  boost::json::object fields{{"outbox_id", mail.id},
+                             {"template", mail.template_name},
+                             {"attempts", mail.attempts},
+                             {"transport", transport_->name()},
+                             {"ms", std::round(ms * 10) / 10}};
+  int changed = 0;
+  if (result.outcome == Outcome::sent) {
+    app_.db->transaction([&](soci::session& sql) {
+      soci::statement st = (sql.prepare << "UPDATE outbox SET status = 'sent', sent_at = :now, last_error = NULL, "
+                                           "locked_by = NULL, locked_until = NULL "
+                                           "WHERE id = :id AND status = 'sending' AND locked_by = :me",
+                            soci::use(now), soci::use(mail.id), soci::use(me));
+      st.execute(true);
+      changed = static_cast<int>(st.get_affected_rows());
+    });
+    stats_->sent.fetch_add(1);
+    if (changed == 0) fields["lease_lost"] = true;
+    log::info("mail_sent", std::move(fields));
+    return;
+  }
+  const std::string error = redact(result.error, secrets_);
+  const bool dead = result.outcome == Outcome::permanent || mail.attempts >= app_.config.mail_max_attempts;
+  if (dead) {
+    app_.db->transaction([&](soci::session& sql) {
+      soci::statement st = (sql.prepare << "UPDATE outbox SET status = 'dead', last_error = :err, "
+                                           "locked_by = NULL, locked_until = NULL "
+                                           "WHERE id = :id AND status = 'sending' AND locked_by = :me",
+                            soci::use(error), soci::use(mail.id), soci::use(me));
+      st.execute(true);
+      changed = static_cast<int>(st.get_affected_rows());
+    });
+    fields["error"] = error;
+    fields["permanent"] = result.outcome == Outcome::permanent;
+    log::warn("mail_dead", std::move(fields));
+    return;
+  }
+  std::uniform_real_distribution<double> jitter(0.0, 1.0);
+  const long long next = now + backoff_ms(mail.attempts, app_.config.mail_backoff_ms, jitter(rng_));
+  app_.db->transaction([&](soci::session& sql) {
+    soci::statement st = (sql.prepare << "UPDATE outbox SET status = 'pending', next_attempt_at = :next, "
+                                         "last_error = :err, locked_by = NULL, locked_until = NULL "
+                                         "WHERE id = :id AND status = 'sending' AND locked_by = :me",
+                          soci::use(next), soci::use(error), soci::use(mail.id), soci::use(me));
+    st.execute(true);
+    changed = static_cast<int>(st.get_affected_rows());
+  });
+  fields["error"] = error;
+  fields["next_attempt_at"] = iso8601(next);
+  log::warn("mail_retry", std::move(fields));
+}
+
+void DeliveryWorker::release(long long id) {
+  const std::string me = app_.config.instance_id;
+  try {
+    app_.db->transaction([&](soci::session& sql) {
+      sql << "UPDATE outbox SET status = 'pending', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
+             "locked_by = NULL, locked_until = NULL WHERE id = :id AND status = 'sending' AND locked_by = :me",
+          soci::use(id), soci::use(me);
+    });
+  } catch (const std::exception& e) {
+    // The lease runs out on its own; another pass (or instance) picks the mail up then.
+    log::warn("mail_release_failed", {{"outbox_id", id}, {"error", redact(e.what(), secrets_)}});
+  }
+}
+
+void DeliveryWorker::refresh_stats() {
+  const long long now = now_ms();
+  if (now - stats_at_ < kStatsEveryMs) return;
+  stats_at_ = now;
+  long long pending = 0, dead = 0;
+  app_.db->read([&](soci::session& sql) {
+    soci::rowset<soci::row> rows = (sql.prepare << "SELECT status, COUNT(*) FROM outbox "
+                                                   "WHERE status IN ('pending', 'sending', 'dead') GROUP BY status");
+    for (const auto& r : rows) {
+      const std::string status = accounts::col_text(r, 0);
+      const long long n = accounts::col_int(r, 1);
+      if (status == "dead") dead += n;
+      else pending += n;
+    }
+  });
+  stats_->pending = pending;
+  stats_->dead = dead;
+}
+
+}  // namespace medcore::notify

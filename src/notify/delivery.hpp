@@ -1,0 +1,73 @@
+#pragma once
+// The mail delivery worker: its own thread (never the HTTP pools) that claims due outbox rows
+// with a lease, renders, sends through the configured transport and records the outcome.
+//
+// Guarantees (docs/OPERATIONS.md):
+// - at-least-once: a row is marked 'sent' only after the transport accepted the mail; a crash in
+//   between sends it again, with the same Message-ID (fixed at enqueue);
+// - a temporary failure is retried after base × 2^(attempts-1) ms (jitter ×0.5–1, capped at 6 h);
+//   a permanent failure, or MEDCORE_MAIL_MAX_ATTEMPTS attempts, makes the row 'dead' with last_error;
+// - several instances on PostgreSQL never send the same row at once: claims use
+//   FOR UPDATE SKIP LOCKED and a lease (locked_by, locked_until) that another instance takes over
+//   when it expires; at start an instance takes back its own leases (and, on SQLite, which runs
+//   one instance, every lease).
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "notify/model.hpp"
+
+namespace medcore {
+struct App;
+}
+
+namespace medcore::notify {
+
+class Transport;
+
+class DeliveryWorker {
+ public:
+  explicit DeliveryWorker(App& app);
+  ~DeliveryWorker();
+  DeliveryWorker(const DeliveryWorker&) = delete;
+  DeliveryWorker& operator=(const DeliveryWorker&) = delete;
+
+  void start();
+  // Finishes (or aborts and releases) the mail in hand and joins the thread.
+  void stop();
+
+  // One pass: claims up to one batch of due mail and delivers it; returns how many were claimed.
+  std::size_t run_once();
+
+ private:
+  struct Claimed;
+  void loop();
+  void deliver(const Claimed& mail);
+  void release(long long id);
+  void refresh_stats();
+
+  App& app_;
+  std::unique_ptr<Transport> transport_;
+  Mailbox from_;
+  std::vector<std::string> secrets_;
+  std::size_t batch_;
+  long long lease_ms_;
+  std::mt19937_64 rng_;
+
+  struct Stats;
+  std::shared_ptr<Stats> stats_;
+  long long stats_at_ = 0;
+
+  std::atomic<bool> stopping_{false};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::thread thread_;
+};
+
+}  // namespace medcore::notify

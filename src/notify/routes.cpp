@@ -1,0 +1,153 @@
+#include "notify/routes.hpp"
+
+#include <soci/soci.h>
+
+#include <boost/json.hpp>
+
+#include "accounts/model.hpp"
+#include "accounts/query.hpp"
+#include "app/app.hpp"
+#include "audit/audit.hpp"
+#include "core/json_input.hpp"
+#include "core/problem.hpp"
+#include "core/time.hpp"
+#include "http/router.hpp"
+#include "notify/outbox.hpp"
+
+namespace medcore::notify {
+
+namespace {
+
+constexpr const char* kOutboxColumns =
+    "SELECT id, created_at, category, template, to_email, status, attempts, next_attempt_at, last_error, "
+    "message_id, sent_at FROM outbox";
+
+boost::json::value opt_time(std::optional<long long> t) {
+  return t ? boost::json::value(iso8601(*t)) : boost::json::value(nullptr);
+}
+
+boost::json::object outbox_json(const soci::row& r) {
+  boost::json::object o;
+  o["id"] = accounts::col_int(r, 0);
+  o["created_at"] = iso8601(accounts::col_int(r, 1));
+  o["category"] = accounts::col_text(r, 2);
+  o["template"] = accounts::col_text(r, 3);
+  o["to_email"] = accounts::col_text(r, 4);
+  o["status"] = accounts::col_text(r, 5);
+  o["attempts"] = accounts::col_int(r, 6);
+  o["next_attempt_at"] = iso8601(accounts::col_int(r, 7));
+  auto err = accounts::col_opt_text(r, 8);
+  o["last_error"] = err ? boost::json::value(*err) : boost::json::value(nullptr);
+  o["message_id"] = accounts::col_text(r, 9);
+  o["sent_at"] = opt_time(accounts::col_opt_int(r, 10));
+  return o;
+}
+
+boost::json::object preferences_json(const Preferences& p) { return {{"reminders", p.reminders}, {"chat", p.chat}}; }
+
+std::optional<boost::json::object> find_outbox(soci::session& sql, long long id) {
+  std::optional<boost::json::object> found;
+  accounts::Query q(kOutboxColumns);
+  q.sql(" WHERE id = ").value(id);
+  q.each(sql, [&](const soci::row& r) { found = outbox_json(r); });
+  return found;
+}
+
+}  // namespace
+
+void mount_notify(http::Router& router, App& app) {
+  router.get("/api/v1/me/notifications", [&app](http::Context& ctx) {
+    const auto& p = ctx.user();
+    auto prefs = app.db->read([&](soci::session& sql) { return preferences(sql, p.user_id); });
+    return http::Response::json(200, preferences_json(prefs));
+  });
+
+  router.patch("/api/v1/me/notifications", [&app](http::Context& ctx) {
+    const auto& p = ctx.user();
+    auto in = JsonInput::parse(ctx.request.body);
+    auto reminders = in.boolean("reminders");
+    auto chat = in.boolean("chat");
+    in.finish();
+    auto prefs = app.db->transaction([&](soci::session& sql) {
+      const long long uid = p.user_id;
+      const long long now = now_ms();
+      int r = reminders.value_or(true) ? 1 : 0;
+      int c = chat.value_or(true) ? 1 : 0;
+      // Only the fields sent change; the others keep their stored (or default) value.
+      std::string sets = "updated_at = excluded.updated_at";
+      if (reminders) sets += ", reminders = excluded.reminders";
+      if (chat) sets += ", chat = excluded.chat";
+      sql << "INSERT INTO notification_preferences (user_id, reminders, chat, updated_at) "
+             "VALUES (:u, :r, :c, :t) ON CONFLICT (user_id) DO UPDATE SET " + sets,
+          soci::use(uid), soci::use(r), soci::use(c), soci::use(now);
+      return preferences(sql, p.user_id);
+    });
+    return http::Response::json(200, preferences_json(prefs));
+  });
+
+  router.get("/api/v1/admin/outbox", [&app](http::Context& ctx) {
+    ctx.require_role({"admin"});
+    const auto& req = ctx.request;
+    const int limit = accounts::parse_limit(req.query_param("limit"));
+    accounts::Query q(std::string(kOutboxColumns) + " WHERE 1 = 1");
+    if (auto status = req.query_param("status"); status && !status->empty()) {
+      if (*status != "pending" && *status != "sending" && *status != "sent" && *status != "dead")
+        throw problems::bad_request("status must be pending, sending, sent or dead.");
+      q.sql(" AND status = ").value(std::string(*status));
+    }
+    if (auto cursor = req.query_param("cursor")) {
+      auto key = accounts::decode_cursor(*cursor);
+      if (key.size() != 1 || !key[0].is_int64()) throw problems::bad_request("cursor is not valid.");
+      q.sql(" AND id < ").value(static_cast<long long>(key[0].get_int64()));
+    }
+    q.sql(" ORDER BY id DESC LIMIT ").value(static_cast<long long>(limit) + 1);
+
+    boost::json::array items;
+    std::optional<long long> last_id;
+    int n = 0;
+    app.db->read([&](soci::session& sql) {
+      q.each(sql, [&](const soci::row& r) {
+        if (++n > limit) return;
+        auto item = outbox_json(r);
+        last_id = item["id"].as_int64();
+        items.push_back(std::move(item));
+      });
+    });
+    boost::json::object body;
+    body["items"] = std::move(items);
+    body["next_cursor"] =
+        n > limit && last_id ? boost::json::value(accounts::encode_cursor({*last_id})) : boost::json::value(nullptr);
+    return http::Response::json(200, body);
+  });
+
+  router.post("/api/v1/admin/outbox/{id:int}/retry", [&app](http::Context& ctx) {
+    ctx.require_role({"admin"});
+    if (!trim(ctx.request.body).empty()) JsonInput::parse(ctx.request.body).finish();
+    const long long id = ctx.params.integer("id");
+    auto item = app.db->transaction([&](soci::session& sql) {
+      const long long now = now_ms();
+      // Only a dead mail goes back to the queue, with a fresh attempt budget and the same Message-ID.
+      soci::statement st = (sql.prepare << "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = :now, "
+                                           "locked_by = NULL, locked_until = NULL WHERE id = :id AND status = 'dead'",
+                            soci::use(now), soci::use(id));
+      st.execute(true);
+      const bool changed = st.get_affected_rows() == 1;
+      auto found = find_outbox(sql, id);
+      if (!found) throw problems::not_found("No such mail.");
+      if (!changed)
+        throw problems::conflict("invalid-transition", "The mail is " + std::string((*found)["status"].as_string()) +
+                                                           "; only a dead mail can be retried.");
+      long long to_user = 0;
+      soci::indicator ind = soci::i_null;
+      sql << "SELECT to_user_id FROM outbox WHERE id = :id", soci::use(id), soci::into(to_user, ind);
+      std::optional<std::int64_t> subject;
+      if (ind == soci::i_ok) subject = to_user;
+      audit::record(sql, audit::entry_from(ctx, "admin.mail_retried", subject,
+                                           {{"outbox_id", id}, {"template", (*found)["template"]}}));
+      return *found;
+    });
+    return http::Response::json(200, item);
+  });
+}
+
+}  // namespace medcore::notify
