@@ -22,6 +22,9 @@ done
 # ccache must see through the precompiled header, or every PCH user misses the cache.
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.ccache}
 export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}
+# Paths relative to the checkout, so a fresh clone elsewhere (CI) reuses the cache.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
 
 if [ ! -f "$dir/build.ninja" ]; then
   # A directory configured with another generator cannot be switched in place.
