@@ -1,0 +1,231 @@
+// The one module that talks HTTP to medcore.
+//
+// Types come from docs/openapi.json (generated into schema.gen.ts by `npm run gen:api`, which
+// `npm run build` runs before `tsc`), so a renamed route, field or parameter fails the build.
+// It also owns the two cross-cutting rules of the API (docs/API.md):
+//  - the CSRF token: remembered from every answer that carries `csrf_token` and echoed in
+//    `X-CSRF-Token` on every unsafe request; a 403 `csrf` refreshes it from GET /me and retries once;
+//  - 401 `unauthenticated`: the session is gone, so the registered handler sends the user to the
+//    login page (and back afterwards).
+import type { components, paths } from './schema.gen';
+
+export type Schemas = components['schemas'];
+export type User = Schemas['User'];
+export type Role = User['role'];
+export type DoctorProfile = Schemas['DoctorProfile'];
+export type DoctorStatus = DoctorProfile['status'];
+export type PublicDoctor = Schemas['PublicDoctor'];
+export type AdminDoctor = Schemas['AdminDoctor'];
+export type AuditEntry = Schemas['AuditEntry'];
+export type Problem = Schemas['Problem'];
+export type FieldError = Schemas['FieldError'];
+
+type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
+type Op<P extends keyof paths, M extends Method> = NonNullable<paths[P][M]>;
+/** Paths that have an operation for method M. */
+export type PathsFor<M extends Method> = {
+  [P in keyof paths]: paths[P][M] extends { responses: unknown } ? P : never;
+}[keyof paths];
+
+type JsonOf<R> = R extends { content: { 'application/json': infer J } } ? J : never;
+/** The JSON body of the 2xx answers (void for 204). */
+type Success<O> = O extends { responses: infer R }
+  ? {
+      [K in keyof R]: K extends 200 | 201 | 202 ? JsonOf<R[K]> : K extends 204 ? void : never;
+    }[keyof R]
+  : never;
+type BodyOf<O> = O extends { requestBody: { content: { 'application/json': infer B } } }
+  ? B
+  : O extends { requestBody?: { content: { 'application/json': infer B } } }
+    ? B | undefined
+    : undefined;
+type QueryOf<O> = O extends { parameters: { query?: infer Q } } ? ([Q] extends [never] ? undefined : Q) : undefined;
+type PathParamsOf<O> = O extends { parameters: { path: infer PP } } ? ([PP] extends [never] ? undefined : PP) : undefined;
+
+export interface CallOptions<O> {
+  body?: BodyOf<O>;
+  query?: QueryOf<O>;
+  params?: PathParamsOf<O>;
+  /** Don't treat 401 as "session expired" (used for the first GET /me and for login itself). */
+  anonymousOk?: boolean;
+  signal?: AbortSignal;
+}
+
+/** An error answer, with the problem document and field errors keyed by field name. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly problem: Problem | null;
+  readonly fields: Record<string, string>;
+  constructor(status: number, problem: Problem | null, fallback: string) {
+    super(problem?.detail || problem?.title || fallback);
+    this.name = 'ApiError';
+    this.status = status;
+    this.problem = problem;
+    this.fields = {};
+    for (const e of problem?.errors ?? []) {
+      // Several messages for one field: keep them all.
+      this.fields[e.field] = this.fields[e.field] ? `${this.fields[e.field]} ${e.message}` : e.message;
+    }
+  }
+  /** The problem slug, e.g. "validation" for urn:medcore:problem:validation. */
+  get slug(): string {
+    const t = this.problem?.type ?? '';
+    return t.startsWith('urn:medcore:problem:') ? t.slice('urn:medcore:problem:'.length) : '';
+  }
+}
+
+let csrfToken: string | null = null;
+let onUnauthenticated: (() => void) | null = null;
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+/** Called when an authenticated request answers 401: the session expired or was revoked. */
+export function setUnauthenticatedHandler(fn: (() => void) | null): void {
+  onUnauthenticated = fn;
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function buildUrl(path: string, params?: Record<string, unknown>, query?: Record<string, unknown>): string {
+  let url = path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const v = params?.[name];
+    if (v === undefined || v === null) throw new Error(`missing path parameter ${name} for ${path}`);
+    return encodeURIComponent(String(v));
+  });
+  if (query) {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) {
+      if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+    }
+    const s = q.toString();
+    if (s) url += '?' + s;
+  }
+  return url;
+}
+
+async function send(method: string, url: string, body: unknown, signal?: AbortSignal): Promise<Response> {
+  const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (UNSAFE.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  return fetch(url, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'same-origin',
+    signal,
+  });
+}
+
+async function readJson(res: Response): Promise<unknown> {
+  const text = await res.text();
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Low-level call for routes that are not (yet) in the OpenAPI document. */
+export async function rawCall<T>(method: string, url: string, opts: { body?: unknown; anonymousOk?: boolean; signal?: AbortSignal } = {}): Promise<T> {
+  const m = method.toUpperCase();
+  let res: Response;
+  try {
+    res = await send(m, url, opts.body, opts.signal);
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
+    throw new ApiError(0, null, 'The server cannot be reached. Check your connection and try again.');
+  }
+  let data = await readJson(res);
+  if (res.status === 403 && UNSAFE.has(m) && (data as Problem | undefined)?.type === 'urn:medcore:problem:csrf') {
+    // The token changed (another tab signed in again, say): fetch the current one and retry once.
+    const me = await send('GET', '/api/v1/me', undefined, opts.signal);
+    const meData = (await readJson(me)) as { csrf_token?: string } | undefined;
+    if (me.ok && meData?.csrf_token) {
+      csrfToken = meData.csrf_token;
+      res = await send(m, url, opts.body, opts.signal);
+      data = await readJson(res);
+    }
+  }
+  if (data && typeof data === 'object' && 'csrf_token' in data && typeof (data as { csrf_token: unknown }).csrf_token === 'string') {
+    csrfToken = (data as { csrf_token: string }).csrf_token;
+  }
+  if (!res.ok) {
+    const problem = data && typeof data === 'object' && 'type' in data ? (data as Problem) : null;
+    const err = new ApiError(res.status, problem, `Request failed (${res.status}).`);
+    if (res.status === 401 && err.slug === 'unauthenticated' && !opts.anonymousOk) {
+      csrfToken = null;
+      onUnauthenticated?.();
+    }
+    throw err;
+  }
+  return data as T;
+}
+
+/** A typed call: path, method, body, query and answer all checked against docs/openapi.json. */
+export function call<M extends Method, P extends PathsFor<M>>(
+  method: M,
+  path: P,
+  opts: CallOptions<Op<P, M>> = {},
+): Promise<Success<Op<P, M>>> {
+  const url = buildUrl(path, opts.params as Record<string, unknown> | undefined, opts.query as Record<string, unknown> | undefined);
+  return rawCall<Success<Op<P, M>>>(method, url, { body: opts.body, anonymousOk: opts.anonymousOk, signal: opts.signal });
+}
+
+// The routes the app uses, named. Each is a thin typed wrapper, so pages read like the API docs.
+export const api = {
+  me: (signal?: AbortSignal) => call('get', '/api/v1/me', { anonymousOk: true, signal }),
+  login: (body: Schemas['LoginRequest']) => call('post', '/api/v1/auth/login', { body, anonymousOk: true }),
+  signup: (body: Schemas['SignupRequest']) => call('post', '/api/v1/auth/signup', { body, anonymousOk: true }),
+  logout: () => call('post', '/api/v1/auth/logout', { anonymousOk: true }),
+  updateMe: (body: Schemas['UpdateMeRequest']) => call('patch', '/api/v1/me', { body }),
+  changePassword: (body: Schemas['ChangePasswordRequest']) => call('post', '/api/v1/auth/password/change', { body }),
+  forgotPassword: (body: Schemas['ForgotPasswordRequest']) => call('post', '/api/v1/auth/password/forgot', { body, anonymousOk: true }),
+  resetPassword: (body: Schemas['ResetPasswordRequest']) => call('post', '/api/v1/auth/password/reset', { body, anonymousOk: true }),
+  doctors: (query: QueryOf<Op<'/api/v1/doctors', 'get'>>, signal?: AbortSignal) =>
+    call('get', '/api/v1/doctors', { query, anonymousOk: true, signal }),
+  doctor: (id: number, signal?: AbortSignal) => call('get', '/api/v1/doctors/{id}', { params: { id }, anonymousOk: true, signal }),
+  adminDoctors: (query: QueryOf<Op<'/api/v1/admin/doctors', 'get'>>, signal?: AbortSignal) =>
+    call('get', '/api/v1/admin/doctors', { query, signal }),
+  approveDoctor: (id: number) => call('post', '/api/v1/admin/doctors/{id}/approve', { params: { id } }),
+  rejectDoctor: (id: number, reason: string) => call('post', '/api/v1/admin/doctors/{id}/reject', { params: { id }, body: { reason } }),
+  suspendDoctor: (id: number, reason: string) => call('post', '/api/v1/admin/doctors/{id}/suspend', { params: { id }, body: { reason } }),
+  reinstateDoctor: (id: number) => call('post', '/api/v1/admin/doctors/{id}/reinstate', { params: { id } }),
+  audit: (query: QueryOf<Op<'/api/v1/admin/audit', 'get'>>, signal?: AbortSignal) => call('get', '/api/v1/admin/audit', { query, signal }),
+};
+
+/** An outbox row as GET /api/v1/admin/outbox answers it (not in the OpenAPI document yet). */
+export interface OutboxItem {
+  id: number;
+  created_at?: string;
+  category?: string;
+  template?: string;
+  to_email?: string;
+  status?: string;
+  attempts?: number;
+  last_error?: string | null;
+  sent_at?: string | null;
+  [key: string]: unknown;
+}
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+export const outbox = {
+  /** Resolves true when the route exists and this admin may read it. */
+  async available(): Promise<boolean> {
+    try {
+      await rawCall('GET', '/api/v1/admin/outbox?limit=1');
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  list: (cursor: string | null, status: string, signal?: AbortSignal) => {
+    const q = new URLSearchParams({ limit: '20' });
+    if (cursor) q.set('cursor', cursor);
+    if (status) q.set('status', status);
+    return rawCall<Page<OutboxItem>>('GET', '/api/v1/admin/outbox?' + q.toString(), { signal });
+  },
+};

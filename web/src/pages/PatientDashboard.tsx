@@ -1,0 +1,45 @@
+import type { User } from '../api/client';
+import { PageHeader } from '../components/ui';
+import { formatDate } from '../lib/format';
+import { Link } from '../lib/router';
+
+export function PatientDashboard({ user }: { user: User }) {
+  const first = user.name.split(' ')[0] || user.name;
+  return (
+    <section>
+      <PageHeader title={`Welcome, ${first}`}>
+        <p class="lead">Your patient dashboard.</p>
+      </PageHeader>
+      <h2 class="section-title">Shortcuts</h2>
+      <ul class="cards shortcuts">
+        <li class="card card--link">
+          <h3>
+            <Link href="/doctors">Find a doctor</Link>
+          </h3>
+          <p>Search approved doctors by specialty or name and compare fees.</p>
+        </li>
+        <li class="card card--link">
+          <h3>
+            <Link href="/profile">Your profile</Link>
+          </h3>
+          <p>Keep your phone number and personal details current; change your password.</p>
+        </li>
+      </ul>
+      <h2 class="section-title">Your details</h2>
+      <dl class="facts">
+        <div>
+          <dt>Email</dt>
+          <dd>{user.email}</dd>
+        </div>
+        <div>
+          <dt>Phone</dt>
+          <dd>{user.phone ?? '—'}</dd>
+        </div>
+        <div>
+          <dt>Date of birth</dt>
+          <dd>{formatDate(user.patient?.date_of_birth)}</dd>
+        </div>
+      </dl>
+    </section>
+  );
+}
