@@ -13,6 +13,9 @@ PACKAGES=(
   libkainjow-mustache-dev libcurl4-openssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev wrk python3-aiosmtpd
+  # web app end-to-end tests: headless Chromium driven by playwright-core, readable fonts in
+  # screenshots, and sqlite3 to read the outbox
+  chromium fonts-liberation sqlite3
 )
 # Node.js may come from another source (with npm bundled); Debian's npm conflicts with it.
 command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
