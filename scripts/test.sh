@@ -3,7 +3,8 @@
 #   1. install dependencies            5. a private PostgreSQL 15 cluster (scripts/pg.sh)
 #   2. build build/ (-Werror)          6. medcore_db_tests on SQLite, then on PostgreSQL
 #   3. build + run ASan/UBSan units    7. the Node API suite (tests/api) on SQLite, then on PostgreSQL
-#   4. ctest (unit tests) in build/    8. stop PostgreSQL, print a summary
+#   4. ctest (unit tests) in build/    8. stop PostgreSQL
+#   9. build web/ and run its end-to-end tests (web/e2e) in Chromium; print a summary
 # Fail-fast: the first failing step ends the run (MEDCORE_TEST_KEEP_GOING=1 runs every suite
 # anyway). Whatever happens, the cluster and any child process are stopped and the summary ends
 # with one line "N passed, N failed" counting suites; the exit status is non-zero if any failed.
@@ -155,3 +156,14 @@ else
 fi
 
 step "stop PostgreSQL" scripts/pg.sh stop "$PG_DIR"
+
+# --- web app: build web/dist, then drive it in headless Chromium against a real medcore (SQLite) ---
+# The API types are generated from docs/openapi.json: a newer document forces a rebuild, so a
+# renamed field fails here.
+if [ -f web/package.json ]; then
+  suite "web e2e (SQLite, Chromium)" bash -c '
+    if [ docs/openapi.json -nt web/dist/.medcore-build-stamp ]; then rm -f web/dist/.medcore-build-stamp; fi
+    scripts/build-web.sh && cd web && node --test --test-concurrency=1 e2e/'
+else
+  skip "web e2e" "web/ does not exist yet"
+fi

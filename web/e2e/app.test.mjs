@@ -209,7 +209,7 @@ test('doctor signs up, waits for approval, admin approves, doctor sees the dashb
   assertClean(adm.problems, 'admin');
 });
 
-test('password reset end to end', async () => {
+test('password reset end to end', async (t) => {
   const { page, problems } = await fresh();
   const p = await signupPatient(page, { name: 'James O\'Connor' });
   await heading(page, 'Welcome, James').waitFor();
@@ -223,6 +223,7 @@ test('password reset end to end', async () => {
   await page.getByText(`If an account exists for ${p.email}`).waitFor();
 
   const { link, source } = await resetLinkFor(server, p.email);
+  t.diagnostic(`reset link read from ${source}`);
   const u = new URL(link);
   assert.equal(u.pathname, '/reset-password', `link from ${source}: ${link}`);
   await page.goto(u.pathname + u.search);
