@@ -12,4 +12,5 @@ location.subscribe(() => {
 
 const root = document.getElementById('app')!;
 render(<App />, root);
-void loadSession();
+// "Usable": the session is known and the first page has rendered (read by the size/timing scripts).
+void loadSession().then(() => requestAnimationFrame(() => performance.mark('medcore:usable')));
