@@ -251,6 +251,28 @@ test('password reset end to end', async (t) => {
   assertClean(problems, 'password reset');
 });
 
+test('admin outbox viewer: shown when GET /api/v1/admin/outbox answers, hidden otherwise', async (t) => {
+  const { page, problems } = await fresh();
+  await login(page, admin.email);
+  await heading(page, 'Administration').waitFor();
+  const status = await page.evaluate(async () => (await fetch('/api/v1/admin/outbox?limit=1')).status);
+  const menuLink = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Outbox' });
+  if (status !== 200) {
+    t.diagnostic(`GET /api/v1/admin/outbox answers ${status}: the viewer stays hidden`);
+    await page.waitForTimeout(300);
+    assert.equal(await menuLink.count(), 0);
+    assertClean(problems, 'admin without outbox');
+    return;
+  }
+  await menuLink.click();
+  await heading(page, 'Outbox').waitFor();
+  // The password-reset mail of the previous test is there.
+  await page.getByRole('cell', { name: 'password_reset' }).first().waitFor();
+  await checkA11y(page, 'outbox');
+  await screenshot(page, 'admin-outbox');
+  assertClean(problems, 'outbox');
+});
+
 test('an expired session sends you to login and back where you were', async () => {
   const { page, problems } = await fresh();
   const p = await signupPatient(page, { name: 'Lena Park' });

@@ -147,7 +147,8 @@ const RESET_RE = /https?:\/\/[^\s"'<>]+\/reset-password\?token=[A-Za-z0-9_\-.~%]
 
 /** The reset link in a mail file: plain, quoted-printable or base64 parts are all searched. */
 function resetLinkInEml(text) {
-  const candidates = [text, decodeQuotedPrintable(text)];
+  // Quoted-printable bodies (what medcore writes) are decoded first; '=' would be '=3D' otherwise.
+  const candidates = /quoted-printable/i.test(text) ? [decodeQuotedPrintable(text)] : [text];
   for (const block of text.split(/\r?\n\r?\n/)) {
     const b = block.replace(/\s+/g, '');
     if (b.length > 40 && /^[A-Za-z0-9+/=]+$/.test(b)) candidates.push(Buffer.from(b, 'base64').toString('utf8'));

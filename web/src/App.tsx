@@ -7,6 +7,7 @@ import { Link, match, navigate, safeNext, useLocation } from './lib/router';
 import { logout, session } from './lib/session';
 import { useStore } from './lib/store';
 import { outboxAvailable } from './lib/features';
+import { userTimeZone } from './lib/format';
 import { AdminAudit } from './pages/admin/Audit';
 import { AdminDashboard } from './pages/admin/Dashboard';
 import { AdminDoctors } from './pages/admin/Doctors';
@@ -191,7 +192,7 @@ export function App() {
         <Routed />
       </main>
       <footer class="site-footer">
-        <p>medcore — open-source healthcare platform. Times are shown in your time zone.</p>
+        <p>medcore — open-source healthcare platform. Times are shown in your time zone ({userTimeZone}).</p>
       </footer>
     </>
   );

@@ -63,8 +63,10 @@ export class ApiError extends Error {
     this.problem = problem;
     this.fields = {};
     for (const e of problem?.errors ?? []) {
-      // Several messages for one field: keep them all.
-      this.fields[e.field] = this.fields[e.field] ? `${this.fields[e.field]} ${e.message}` : e.message;
+      // "must be at least 10 characters" → "Must be at least 10 characters."; several messages for one field are all kept.
+      let m = e.message.charAt(0).toUpperCase() + e.message.slice(1);
+      if (!/[.!?]$/.test(m)) m += '.';
+      this.fields[e.field] = this.fields[e.field] ? `${this.fields[e.field]} ${m}` : m;
     }
   }
   /** The problem slug, e.g. "validation" for urn:medcore:problem:validation. */
@@ -198,15 +200,16 @@ export const api = {
 /** An outbox row as GET /api/v1/admin/outbox answers it (not in the OpenAPI document yet). */
 export interface OutboxItem {
   id: number;
-  created_at?: string;
-  category?: string;
-  template?: string;
-  to_email?: string;
-  status?: string;
-  attempts?: number;
-  last_error?: string | null;
-  sent_at?: string | null;
-  [key: string]: unknown;
+  created_at: string;
+  category: string;
+  template: string;
+  to_email: string;
+  status: 'pending' | 'sending' | 'sent' | 'dead' | string;
+  attempts: number;
+  next_attempt_at: string | null;
+  last_error: string | null;
+  message_id?: string;
+  sent_at: string | null;
 }
 export interface Page<T> {
   items: T[];
@@ -228,4 +231,6 @@ export const outbox = {
     if (status) q.set('status', status);
     return rawCall<Page<OutboxItem>>('GET', '/api/v1/admin/outbox?' + q.toString(), { signal });
   },
+  /** A dead mail goes back to the queue (409 invalid-transition otherwise). */
+  retry: (id: number) => rawCall<OutboxItem>('POST', `/api/v1/admin/outbox/${id}/retry`),
 };

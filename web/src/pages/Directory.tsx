@@ -78,11 +78,14 @@ export function Directory() {
             {(q || specialty) && <Link href="/doctors">Show all doctors</Link>}
           </Empty>
         ) : (
+          <>
+          <h2 class="visually-hidden">Results</h2>
           <ul class="cards cards--list" aria-label="Doctors">
             {pages.state.page.items.map((d) => (
               <DoctorCard key={d.id} d={d} />
             ))}
           </ul>
+          </>
         ))}
       <Pager label="Doctor pages" {...pages} />
     </section>

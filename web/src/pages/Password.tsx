@@ -74,11 +74,9 @@ export function ResetPassword() {
         <TextField label="Repeat the new password" name="confirm" type="password" autoComplete="new-password" required errors={f.errors} value={confirm} onValue={setConfirm} />
         <SubmitButton busy={f.busy}>Save new password</SubmitButton>
       </form>
-      {f.message && f.message.toLowerCase().includes('token') && (
-        <p>
-          <Link href="/forgot-password">Ask for a new link</Link>
-        </p>
-      )}
+      <p>
+        Link expired or already used? <Link href="/forgot-password">Ask for a new one</Link>.
+      </p>
     </section>
   );
 }

@@ -11,6 +11,7 @@ export function AdminDashboard() {
       <PageHeader title="Administration">
         <p class="lead">Review doctors, and see what happened and when.</p>
       </PageHeader>
+      <h2 class="visually-hidden">Sections</h2>
       <ul class="cards shortcuts">
         <li class="card card--link">
           <h3>
@@ -29,7 +30,7 @@ export function AdminDashboard() {
             <h3>
               <Link href="/admin/outbox">Outbox</Link>
             </h3>
-            <p>Mail waiting to be sent, sent and failed.</p>
+            <p>Mail waiting to be sent, sent, and dead (retry it).</p>
           </li>
         )}
       </ul>
