@@ -4,7 +4,7 @@ import { Pager } from '../../components/Pager';
 import { Empty, ErrorBox, Loading, PageHeader } from '../../components/ui';
 import { formatDateTime, userTimeZone } from '../../lib/format';
 import { useCursorPages } from '../../lib/paging';
-import { navigate, useLocation } from '../../lib/router';
+import { Link, navigate, useLocation } from '../../lib/router';
 
 function Details({ details }: { details: AuditEntry['details'] }) {
   if (!details || Object.keys(details).length === 0) return <span class="muted">—</span>;
@@ -97,8 +97,8 @@ export function AdminAudit() {
                     <td>
                       <code>{e.action}</code>
                     </td>
-                    <td>{e.actor_id ?? '—'}</td>
-                    <td>{e.subject_id ?? '—'}</td>
+                    <td>{e.actor_id == null ? '—' : <Link href={`/admin/audit?actor_id=${e.actor_id}`}>{e.actor_id}<span class="visually-hidden"> (entries by this user)</span></Link>}</td>
+                    <td>{e.subject_id == null ? '—' : <Link href={`/admin/audit?subject_id=${e.subject_id}`}>{e.subject_id}<span class="visually-hidden"> (entries about this user)</span></Link>}</td>
                     <td>{e.ip ?? '—'}</td>
                     <td>
                       <Details details={e.details} />
