@@ -74,7 +74,7 @@ soci::indicator ind(bool present) { return present ? soci::i_ok : soci::i_null; 
 
 std::optional<User> find_user(soci::session& sql, std::int64_t user_id) {
   std::optional<User> found;
-  Query(std::string(kUserColumns) + "WHERE u.id = ").value(static_cast<long long>(user_id)).each(sql, [&](const soci::row& r) {
+  Query(kUserColumns).sql("WHERE u.id = ").value(static_cast<long long>(user_id)).each(sql, [&](const soci::row& r) {
     found = user_from(r);
   });
   return found;
@@ -320,7 +320,8 @@ void retire_reset_tokens(soci::session& sql, std::int64_t user_id, EpochMs now) 
 // ---- doctors ---------------------------------------------------------------------------------
 
 std::vector<DoctorView> list_directory(soci::session& sql, const DirectoryFilter& filter) {
-  Query q(std::string(kDoctorColumns) + "WHERE d.status = 'approved'");
+  Query q(kDoctorColumns);
+  q.sql("WHERE d.status = 'approved'");
   // LOWER on both sides, so each database folds case the same way for the column and the value
   // (SQLite: ASCII only; PostgreSQL: full Unicode).
   if (filter.specialty) q.sql(" AND LOWER(d.specialty) = LOWER(").value(*filter.specialty).sql(")");
@@ -337,7 +338,8 @@ std::vector<DoctorView> list_directory(soci::session& sql, const DirectoryFilter
 }
 
 std::vector<DoctorView> list_doctors(soci::session& sql, const AdminDoctorFilter& filter) {
-  Query q(std::string(kDoctorColumns) + "WHERE 1 = 1");
+  Query q(kDoctorColumns);
+  q.sql("WHERE 1 = 1");
   if (filter.status) q.sql(" AND d.status = ").value(*filter.status);
   if (filter.after_id) q.sql(" AND u.id > ").value(static_cast<long long>(*filter.after_id));
   q.sql(" ORDER BY u.id LIMIT ").value(static_cast<long long>(filter.limit) + 1);
@@ -348,7 +350,7 @@ std::vector<DoctorView> list_doctors(soci::session& sql, const AdminDoctorFilter
 
 std::optional<DoctorView> find_doctor(soci::session& sql, std::int64_t user_id) {
   std::optional<DoctorView> found;
-  Query(std::string(kDoctorColumns) + "WHERE d.user_id = ")
+  Query(kDoctorColumns).sql("WHERE d.user_id = ")
       .value(static_cast<long long>(user_id))
       .each(sql, [&](const soci::row& r) { found = doctor_view_from(r); });
   return found;
