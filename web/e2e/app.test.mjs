@@ -60,6 +60,9 @@ test('public pages render under the CSP and pass axe', async (t) => {
   await page.goto('/');
   await heading(page, 'Care that fits your day').waitFor();
   const firstPaintMs = Date.now() - t0;
+  // The first Tab on a fresh page reaches the skip link.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to main content');
   assert.ok(firstPaintMs < 3000, `landing page usable after ${firstPaintMs} ms`);
   await checkA11y(page, 'landing');
   for (const [path, title] of [
@@ -208,12 +211,35 @@ test('doctor signs up, waits for approval, admin approves, doctor sees the dashb
   await heading(doc.page, 'Account suspended').waitFor();
   await doc.page.getByText('Licence under review by the medical board.').waitFor();
 
+  // A second applicant (signed up through the API in its own browser context) is rejected with a reason.
+  const doc2 = await fresh();
+  const r = await doc2.context.request.post('/api/v1/auth/signup', {
+    data: {
+      role: 'doctor', name: 'Dr Ines Sousa', email: uniqueEmail('doctor'), password: PASSWORD, phone: '+351 913 222 333',
+      specialty: 'Dermatology', licence_number: 'MC-777', years_experience: 4, consultation_fee_cents: 3000,
+    },
+  });
+  assert.equal(r.status(), 201, await r.text());
+  await adm.page.getByRole('link', { name: 'Dashboard' }).click();
+  await heading(adm.page, 'Administration').waitFor();
+  const pending = adm.page.getByRole('listitem').filter({ has: adm.page.getByRole('heading', { name: 'Dr Ines Sousa' }) });
+  await pending.getByRole('button', { name: /Reject/ }).click();
+  await pending.getByLabel(/Reason/).fill('The licence number does not match the register.');
+  await pending.getByRole('button', { name: 'Reject', exact: true }).click();
+  await adm.page.getByText('Dr Ines Sousa rejected.').waitFor();
+  await pending.getByText('rejected', { exact: true }).waitFor();
+  await doc2.page.goto('/dashboard');
+  await heading(doc2.page, 'Application not approved').waitFor();
+  await doc2.page.getByText('The licence number does not match the register.').waitFor();
+  await checkA11y(doc2.page, 'doctor rejected');
+
   await adm.page.getByRole('link', { name: 'Audit log' }).first().click();
   await heading(adm.page, 'Audit log').waitFor();
   await adm.page.getByRole('table').waitFor();
   await checkA11y(adm.page, 'audit log');
   await screenshot(adm.page, 'admin-audit');
   assertClean(doc.problems, 'doctor');
+  assertClean(doc2.problems, 'rejected doctor');
   assertClean(adm.problems, 'admin');
 });
 
@@ -300,13 +326,18 @@ test('an expired session sends you to login and back where you were', async () =
   await heading(page, 'Your profile').waitFor();
   assert.equal(new URL(page.url()).pathname, '/profile');
 
-  // Deep link while signed out: login first, then the page asked for.
+  // Deep link while signed out: login first (by keyboard alone), then the page asked for.
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.goto('/profile');
   await heading(page, 'Log in').waitFor();
-  await page.getByLabel('Email').fill(p.email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  // The client-side redirect moved focus to the new page's heading; Tab goes on into the form.
+  assert.equal(await page.evaluate(() => document.activeElement?.tagName + ':' + document.activeElement?.textContent), 'H1:Log in');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'email');
+  await page.keyboard.type(p.email);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Enter');
   await heading(page, 'Your profile').waitFor();
   assertClean(problems, 'session expiry');
 });
