@@ -1,0 +1,96 @@
+#include "fixture.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+
+#include "core/crypto.hpp"
+#include "core/log.hpp"
+#include "db/migrations.hpp"
+
+namespace medcore::testing {
+
+namespace {
+
+std::string configured_url() {
+  const char* url = std::getenv("MEDCORE_TEST_DATABASE_URL");
+  return url != nullptr ? std::string(url) : std::string();
+}
+
+bool is_postgres(const std::string& url) {
+  return url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
+}
+
+// The same server and credentials, another database name.
+std::string with_database(const std::string& url, const std::string& name) {
+  const std::size_t authority = url.find("://") + 3;
+  const std::size_t slash = url.find('/', authority);
+  const std::size_t query = url.find('?', authority);
+  if (slash == std::string::npos || (query != std::string::npos && query < slash)) {
+    const std::size_t at = query == std::string::npos ? url.size() : query;
+    return url.substr(0, at) + "/" + name + url.substr(at);
+  }
+  const std::size_t end = query == std::string::npos ? url.size() : query;
+  return url.substr(0, slash + 1) + name + url.substr(end);
+}
+
+std::string unique_suffix() {
+  static std::atomic<int> counter{0};
+  return std::to_string(::getpid()) + "_" + std::to_string(counter.fetch_add(1)) + "_" +
+         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
+}
+
+}  // namespace
+
+void DatabaseFixture::SetUp() {
+  crypto::init();
+  log::setup(std::getenv("MEDCORE_TEST_LOG_LEVEL") != nullptr ? std::getenv("MEDCORE_TEST_LOG_LEVEL") : "error");
+  const std::string base = configured_url();
+  if (is_postgres(base)) {
+    admin_ = db::Database::open(base, 1);
+    db_name_ = "medcore_it_" + unique_suffix();
+    admin_->read([&](soci::session& sql) { sql << "CREATE DATABASE " + db_name_; });
+    url_ = with_database(base, db_name_);
+  } else {
+    dir_ = std::filesystem::temp_directory_path() / ("medcore_it_" + unique_suffix());
+    url_ = "sqlite:" + (dir_ / "test.db").string();
+  }
+  db_ = open();
+  db::migrate(*db_);
+}
+
+void DatabaseFixture::TearDown() {
+  db_.reset();
+  if (admin_) {
+    admin_->read([&](soci::session& sql) { sql << "DROP DATABASE IF EXISTS " + db_name_ + " WITH (FORCE)"; });
+  } else if (!dir_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+}
+
+std::shared_ptr<db::Database> DatabaseFixture::open(std::size_t pool_size) const {
+  return db::Database::open(url_, pool_size);
+}
+
+App DatabaseFixture::make_app(const std::string& instance_id, std::size_t pool_size) const {
+  App app;
+  app.config.database_url = url_;
+  app.config.instance_id = instance_id;
+  app.config.jobs_poll_ms = 20;
+  app.config.jobs_lease_seconds = 60;
+  app.db = open(pool_size);
+  return app;
+}
+
+long long DatabaseFixture::count(const std::string& query) const {
+  return db_->read([&](soci::session& sql) {
+    long long n = -1;
+    sql << query, soci::into(n);
+    return n;
+  });
+}
+
+}  // namespace medcore::testing
