@@ -18,6 +18,8 @@
 #include "core/worker_pool.hpp"
 #include "db/migrations.hpp"
 #include "http/server.hpp"
+#include "jobs/cleanup.hpp"
+#include "jobs/runner.hpp"
 #include "ops/routes.hpp"
 
 using namespace medcore;
@@ -102,7 +104,16 @@ int serve(Config config) {
                           {"workers", c.workers},
                           {"hash_workers", c.hash_workers},
                           {"version", MEDCORE_VERSION}});
+  // Background jobs run on threads of their own, never on the HTTP pools. With
+  // MEDCORE_BACKGROUND=0 this instance only serves HTTP (and may still schedule jobs).
+  std::unique_ptr<jobs::Runner> job_runner;
+  if (c.background) {
+    job_runner = std::make_unique<jobs::Runner>(app);
+    jobs::register_cleanup(*job_runner, app);
+    job_runner->start();
+  }
   server.run();
+  if (job_runner) job_runner->stop();
   // In-flight work finishes before the pools and the database go away.
   general.stop();
   hashing.stop();
