@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test run, as `make test` and CI do it:
 #   1. install dependencies            5. a private PostgreSQL 15 cluster (scripts/pg.sh)
-#   2. build build/ (-Werror)          6. medcore_db_tests on SQLite, then on PostgreSQL
+#   2. build build/ (-Werror)          6. medcore_db_tests, then medcore_integration_tests, on SQLite and PostgreSQL
 #   3. build + run ASan/UBSan units    7. the Node API suite (tests/api) on SQLite, then on PostgreSQL
 #   4. ctest (unit tests) in build/    8. stop PostgreSQL
 #   9. build web/ and run its end-to-end tests (web/e2e) in Chromium; print a summary
@@ -125,6 +125,16 @@ if [ -x build/medcore_db_tests ]; then
     env MEDCORE_TEST_DATABASE_URL="$PG_URL" build/medcore_db_tests --gtest_brief=1
 else
   skip "db tests" "build/medcore_db_tests does not exist yet"
+fi
+
+# Feature integration tests (jobs runner, ...): each test makes its own SQLite file or PG database.
+if [ -x build/medcore_integration_tests ]; then
+  suite "integration tests (SQLite)" \
+    env -u MEDCORE_TEST_DATABASE_URL build/medcore_integration_tests --gtest_brief=1
+  suite "integration tests (PostgreSQL)" \
+    env MEDCORE_TEST_DATABASE_URL="$PG_URL" build/medcore_integration_tests --gtest_brief=1
+else
+  skip "integration tests" "build/medcore_integration_tests does not exist yet"
 fi
 
 # --- API tests (black-box, against $MEDCORE_BIN) ------------------------------------------------
