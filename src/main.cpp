@@ -20,6 +20,8 @@
 #include "http/server.hpp"
 #include "jobs/cleanup.hpp"
 #include "jobs/runner.hpp"
+#include "notify/delivery.hpp"
+#include "notify/routes.hpp"
 #include "ops/routes.hpp"
 
 using namespace medcore;
@@ -61,6 +63,7 @@ void mount_all(http::Router& router, App& app) {
   ops::mount_ops(router, app);
   accounts::mount_accounts(router, app);
   audit::mount_audit(router, app);
+  notify::mount_notify(router, app);
 }
 
 int serve(Config config) {
@@ -104,6 +107,12 @@ int serve(Config config) {
                           {"workers", c.workers},
                           {"hash_workers", c.hash_workers},
                           {"version", MEDCORE_VERSION}});
+  // Mail delivery runs on its own thread, never on the HTTP pools.
+  std::unique_ptr<notify::DeliveryWorker> mail;
+  if (c.background) {
+    mail = std::make_unique<notify::DeliveryWorker>(app);
+    mail->start();
+  }
   // Background jobs run on threads of their own, never on the HTTP pools. With
   // MEDCORE_BACKGROUND=0 this instance only serves HTTP (and may still schedule jobs).
   std::unique_ptr<jobs::Runner> job_runner;
@@ -114,6 +123,7 @@ int serve(Config config) {
   }
   server.run();
   if (job_runner) job_runner->stop();
+  if (mail) mail->stop();
   // In-flight work finishes before the pools and the database go away.
   general.stop();
   hashing.stop();

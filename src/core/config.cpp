@@ -86,6 +86,7 @@ Config Config::from_environment() {
   read_string("MEDCORE_SENDGRID_URL", c.sendgrid_url);
   read_int("MEDCORE_MAIL_MAX_ATTEMPTS", c.mail_max_attempts, 1, 100);
   read_int("MEDCORE_MAIL_POLL_MS", c.mail_poll_ms, 10, 60'000);
+  read_int("MEDCORE_MAIL_BACKOFF_MS", c.mail_backoff_ms, 1, 24 * 3600 * 1000);
   while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
   return c;
 }

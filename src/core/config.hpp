@@ -46,6 +46,7 @@ struct Config {
   std::string sendgrid_url = "https://api.sendgrid.com";  // MEDCORE_SENDGRID_URL
   int mail_max_attempts = 8;                           // MEDCORE_MAIL_MAX_ATTEMPTS before a mail is dead
   int mail_poll_ms = 500;                              // MEDCORE_MAIL_POLL_MS
+  int mail_backoff_ms = 60'000;                        // MEDCORE_MAIL_BACKOFF_MS: first retry delay (doubles)
 
   // Reads every MEDCORE_* variable present; throws std::invalid_argument naming the bad one.
   static Config from_environment();

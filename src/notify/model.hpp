@@ -10,6 +10,12 @@
 
 namespace medcore::notify {
 
+// A user's switches for the optional mail categories (GET/PATCH /api/v1/me/notifications).
+struct Preferences {
+  bool reminders = true;  // appointment reminders
+  bool chat = true;       // new chat message alerts
+};
+
 // ---- templates ---------------------------------------------------------------------------
 
 struct RenderedMail {

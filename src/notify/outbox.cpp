@@ -24,9 +24,7 @@ Preferences preferences(soci::session& sql, std::int64_t user_id) {
 
 std::int64_t enqueue(soci::session& sql, const Mail& mail) {
   if (mail.to_user_id && is_optional_category(mail.category)) {
-    const Preferences p = preferences(sql, *mail.to_user_id);
-    if (mail.category == kCategoryReminder && !p.reminders) return 0;
-    if (mail.category == kCategoryChat && !p.chat) return 0;
+    if (!wanted(mail.category, preferences(sql, *mail.to_user_id))) return 0;
   }
   const long long now = now_ms();
   // A globally unique Message-ID, fixed at enqueue time so retries are recognisable as one mail.

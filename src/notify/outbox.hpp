@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "notify/model.hpp"
+
 namespace soci {
 class session;
 }
@@ -29,6 +31,13 @@ constexpr bool is_optional_category(std::string_view category) {
   return category == kCategoryReminder || category == kCategoryChat;
 }
 
+// Whether a mail of `category` goes to a user with these preferences.
+constexpr bool wanted(std::string_view category, const Preferences& p) {
+  if (category == kCategoryReminder) return p.reminders;
+  if (category == kCategoryChat) return p.chat;
+  return true;  // everything else (account, security, ...) cannot be switched off
+}
+
 struct Mail {
   std::string category;  // one of the kCategory* constants
   std::string template_name;
@@ -42,11 +51,7 @@ struct Mail {
 // (to_user_id) switched it off, nothing is written and 0 is returned.
 std::int64_t enqueue(soci::session& sql, const Mail& mail);
 
-// A user's switches for the optional categories (defaults: everything on).
-struct Preferences {
-  bool reminders = true;
-  bool chat = true;
-};
+// The recipient's switches (notification_preferences; no row = everything on).
 Preferences preferences(soci::session& sql, std::int64_t user_id);
 
 }  // namespace medcore::notify
