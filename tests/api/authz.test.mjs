@@ -41,6 +41,10 @@ const ROUTES = [
   ['POST', '/api/v1/admin/doctors/{id}/reinstate', () => `/api/v1/admin/doctors/${T.toReinstate}/reinstate`, null, adminOnly(200)],
   ['POST', '/api/v1/admin/admins', () => '/api/v1/admin/admins', () => ({ name: 'New Admin', email: uniqueEmail('admin'), password: 'a long admin password' }), adminOnly(201)],
   ['GET', '/api/v1/admin/audit', () => '/api/v1/admin/audit', null, adminOnly(200)],
+  ['GET', '/api/v1/me/notifications', () => '/api/v1/me/notifications', null, signedIn(200)],
+  ['PATCH', '/api/v1/me/notifications', () => '/api/v1/me/notifications', () => ({ chat: true }), signedIn(200)],
+  ['GET', '/api/v1/admin/outbox', () => '/api/v1/admin/outbox?status=dead', null, adminOnly(200)],
+  ['POST', '/api/v1/admin/outbox/{id}/retry', () => '/api/v1/admin/outbox/99999999/retry', null, adminOnly(404)],
 ];
 
 const SLUG = { 401: 'unauthenticated', 403: 'forbidden' };
