@@ -14,7 +14,9 @@ if [ ! -f "$installed" ] || [ package.json -nt "$installed" ] \
 fi
 
 stamp=dist/.medcore-build-stamp
-if [ ! -f "$stamp" ] || [ -n "$(find . \( -path ./node_modules -o -path ./dist \) -prune -o -type f -newer "$stamp" -print -quit)" ]; then
+# The typed API client is generated from docs/openapi.json, so an API change is a web change too.
+if [ ! -f "$stamp" ] || [ ../docs/openapi.json -nt "$stamp" ] \
+   || [ -n "$(find . \( -path ./node_modules -o -path ./dist \) -prune -o -type f -newer "$stamp" -print -quit)" ]; then
   npm run build
   mkdir -p dist && touch "$stamp"
 fi

@@ -45,12 +45,19 @@ bool looks_content_hashed(std::string_view name) {
   return has_digit;
 }
 
-StaticFiles::StaticFiles(fs::path root) {
+StaticFiles::StaticFiles(fs::path root) : configured_root_(std::move(root)) { ready(); }
+
+bool StaticFiles::ready() {
+  if (enabled_.load(std::memory_order_acquire)) return true;
+  std::lock_guard lock(mutex_);
+  if (enabled_.load(std::memory_order_relaxed)) return true;
   std::error_code ec;
-  if (!root.empty() && fs::is_directory(root, ec)) {
-    root_ = fs::canonical(root, ec);
-    enabled_ = !ec;
-  }
+  if (configured_root_.empty() || !fs::is_directory(configured_root_, ec)) return false;
+  auto canon = fs::canonical(configured_root_, ec);
+  if (ec) return false;
+  root_ = std::move(canon);
+  enabled_.store(true, std::memory_order_release);
+  return true;
 }
 
 const StaticFiles::Entry* StaticFiles::load(const fs::path& file) {
@@ -101,7 +108,7 @@ std::optional<Response> StaticFiles::serve_file(const fs::path& file, std::strin
 }
 
 std::optional<Response> StaticFiles::serve(std::string_view path, const Request& request) {
-  if (!enabled_) return std::nullopt;
+  if (!ready()) return std::nullopt;
   // Refuse anything that could climb out: "..", backslashes, NULs, empty segments tricks.
   if (path.empty() || path.front() != '/' || path.find('\0') != std::string_view::npos ||
       path.find('\\') != std::string_view::npos)

@@ -1,6 +1,7 @@
 #pragma once
 // The built web app (web/dist) served from memory: MIME types, ETag/304, long cache for hashed
 // assets, SPA fallback to index.html, nothing outside the root ever.
+#include <atomic>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -15,7 +16,6 @@ namespace medcore::http {
 class StaticFiles {
  public:
   explicit StaticFiles(std::filesystem::path root);
-  bool enabled() const { return enabled_; }
   // nullopt when nothing is served for this path (caller answers 404).
   std::optional<Response> serve(std::string_view decoded_path, const Request& request);
 
@@ -29,9 +29,12 @@ class StaticFiles {
   std::optional<Response> serve_file(const std::filesystem::path& file, std::string_view url_path,
                                      const Request& request);
   const Entry* load(const std::filesystem::path& file);
+  // The web app may be built after the server started: look for the root again when missing.
+  bool ready();
 
-  std::filesystem::path root_;
-  bool enabled_ = false;
+  std::filesystem::path configured_root_;
+  std::filesystem::path root_;  // canonical, once it exists
+  std::atomic<bool> enabled_{false};
   std::mutex mutex_;
   std::unordered_map<std::string, Entry> cache_;
 };
