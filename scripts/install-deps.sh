@@ -11,6 +11,8 @@ PACKAGES=(
   libsoci-dev libsqlite3-dev libpq-dev postgresql-15
   libsodium-dev libspdlog-dev libfmt-dev libcli11-dev libhowardhinnant-date-dev
   libkainjow-mustache-dev libcurl4-openssl-dev
+  # tabular risk models (XGBoost C API)
+  libxgboost-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev wrk python3-aiosmtpd
   # web app end-to-end tests: headless Chromium driven by playwright-core, readable fonts in

@@ -111,6 +111,33 @@ suite "unit tests (ASan+UBSan)" \
   build-asan/medcore_unit_tests --gtest_brief=1
 suite "unit tests (ctest, build/)" ctest --test-dir build --output-on-failure -j 2
 
+# --- tabular risk models (issue 7) ------------------------------------------------------------
+# Retrain each model quickly (2x5-fold, no search: the committed hyper-parameters) into a
+# temporary directory and require its cross-validated ROC/PR AUC to stay above floors set just
+# under the committed figures; then score the committed models on the full data sets.
+ML_DATA=${MEDCORE_DATASETS:-$ROOT/../shared/datasets}
+ml_models() {
+  set -o pipefail
+  local m data floors
+  for m in heart diabetes stroke; do
+    case $m in
+      heart)    data=$ML_DATA/heart_disease_uci/processed.cleveland.data; floors="--min-roc-auc 0.88 --min-pr-auc 0.86" ;;
+      diabetes) data=$ML_DATA/pima_diabetes/diabetes.csv;                  floors="--min-roc-auc 0.82 --min-pr-auc 0.70" ;;
+      stroke)   data=$ML_DATA/stroke_kaggle/healthcare-dataset-stroke-data.csv; floors="--min-roc-auc 0.83 --min-pr-auc 0.20" ;;
+    esac
+    build/medcore train tabular --model "$m" --data "$data" --out "$TMP/ml" --repeats 2 --folds 5 --inner-folds 3 \
+      --params-from "models/$m.card.json" $floors | tail -1 || return 1
+    build/medcore evaluate tabular --model "$m" --data "$data" --models-dir models $floors | head -3 || return 1
+  done
+}
+if [ -d "$ML_DATA" ]; then
+  export -f ml_models
+  export ML_DATA TMP
+  suite "tabular models (quick retrain, floors)" bash -c ml_models
+else
+  skip "tabular models" "no data sets at $ML_DATA"
+fi
+
 # --- database tests -------------------------------------------------------------------------
 start_pg() {
   PG_URL=$(scripts/pg.sh start "$PG_DIR") || return 1

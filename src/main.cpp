@@ -20,6 +20,7 @@
 #include "http/server.hpp"
 #include "jobs/cleanup.hpp"
 #include "jobs/runner.hpp"
+#include "ml/cli.hpp"
 #include "notify/delivery.hpp"
 #include "notify/routes.hpp"
 #include "ops/routes.hpp"
@@ -187,12 +188,20 @@ int main(int argc, char** argv) {
   admin_create->add_option("--name", name, "Full name")->required();
   add_config_flags(admin_create, config);
 
+  // Engines add their own subcommands under these two (`train tabular`, ...).
+  auto* train_cmd = cli.add_subcommand("train", "Train a model from a data set");
+  train_cmd->require_subcommand(1);
+  auto* evaluate_cmd = cli.add_subcommand("evaluate", "Score a trained model on labelled data");
+  evaluate_cmd->require_subcommand(1);
+  const auto tabular = ml::add_tabular_commands(train_cmd, evaluate_cmd);
+
   auto* version_cmd = cli.add_subcommand("version", "Print the version");
   auto* routes_cmd = cli.add_subcommand("routes", "List every HTTP route (method and path template)");
 
   CLI11_PARSE(cli, argc, argv);
 
   try {
+    if (auto rc = ml::run_tabular_command(*tabular)) return *rc;
     if (*version_cmd) {
       std::cout << "medcore " << MEDCORE_VERSION << "\n";
       return 0;
