@@ -41,9 +41,9 @@ export MEDCORE_VAR_DIR=$TMP/var
 export MEDCORE_WEB_ROOT=$TMP/web
 export MEDCORE_LOG_LEVEL=${MEDCORE_LOG_LEVEL:-warn}
 # The login storm must measure the server, not its throttles.
-export MEDCORE_AUTH_RATE_PER_MINUTE=100000000
-export MEDCORE_LOGIN_MAX_FAILURES_ACCOUNT=100000000
-export MEDCORE_LOGIN_MAX_FAILURES_IP=100000000
+export MEDCORE_AUTH_RATE_PER_MINUTE=10000000
+export MEDCORE_LOGIN_MAX_FAILURES_ACCOUNT=10000000
+export MEDCORE_LOGIN_MAX_FAILURES_IP=10000000
 mkdir -p "$MEDCORE_VAR_DIR" "$MEDCORE_WEB_ROOT"
 
 echo "bench: $("$BIN" version 2>/dev/null || echo medcore) on $BASE, $(nproc) cores (wrk shares them)"

@@ -51,9 +51,11 @@ App open_app(Config config) {
   log::setup(config.log_level);
   crypto::init();
   App app{std::move(config), nullptr};
-  // Every worker and hashing thread may hold a connection at once, plus headroom for the
-  // scheduler and readiness probes.
-  app.db = db::Database::open(app.config.database_url, app.config.workers + app.config.hash_workers + 2);
+  // Every worker and hashing thread may hold a connection at once, and so may the background
+  // threads (job runners, their scheduler, mail delivery), plus headroom for readiness probes.
+  const std::size_t background_connections = app.config.background ? 6 : 0;
+  app.db = db::Database::open(app.config.database_url,
+                              app.config.workers + app.config.hash_workers + background_connections + 2);
   auto applied = db::migrate(*app.db);
   for (const auto& m : applied) log::info("migration_applied", {{"version", m.version}, {"name", m.name}});
   return app;
