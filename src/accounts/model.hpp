@@ -166,12 +166,6 @@ EpochMs slid_expiry(const SessionPolicy& policy, const SessionTimes& times, Epoc
 
 // ---- pagination --------------------------------------------------------------------------------
 
-// ?limit= : 1..100, default 20; anything else is 400 bad-request.
-int parse_limit(const std::optional<std::string>& text, int default_limit = 20, int max_limit = 100);
-// Opaque cursors: base64url of a small JSON array.
-std::string encode_cursor(const boost::json::array& key);
-// 400 bad-request when the text is not a cursor we made.
-boost::json::array decode_cursor(std::string_view text);
 // LIKE pattern for a case-insensitive substring search with '\' as the escape character.
 std::string like_contains_pattern(std::string_view needle);
 std::string ascii_lower(std::string_view s);

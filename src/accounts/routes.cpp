@@ -5,6 +5,7 @@
 
 #include "accounts/service.hpp"
 #include "app/app.hpp"
+#include "core/paging.hpp"
 #include "core/crypto.hpp"
 #include "core/json_input.hpp"
 #include "core/problem.hpp"
@@ -229,7 +230,7 @@ void mount_accounts(http::Router& router, App& app) {
         const auto& req = ctx.request;
         auto specialty = text_param(req, "specialty", 60);
         auto q = text_param(req, "q", 100);
-        const int limit = parse_limit(req.query_param("limit"));
+        const int limit = paging::parse_limit(req.query_param("limit"));
         auto page = svc->directory(std::move(specialty), std::move(q), req.query_param("cursor"), limit);
         return http::Response::json(200, page_json(page, svc->config().currency, false));
       },
@@ -251,7 +252,7 @@ void mount_accounts(http::Router& router, App& app) {
       if (!parse_doctor_status(*s)) throw problems::bad_request("status must be pending, approved, rejected or suspended.");
       status = *s;
     }
-    const int limit = parse_limit(req.query_param("limit"));
+    const int limit = paging::parse_limit(req.query_param("limit"));
     auto page = svc->admin_doctors(std::move(status), req.query_param("cursor"), limit);
     return http::Response::json(200, page_json(page, svc->config().currency, true));
   });

@@ -4,6 +4,7 @@
 
 #include "app/app.hpp"
 #include "audit/audit.hpp"
+#include "core/paging.hpp"
 #include "core/crypto.hpp"
 #include "core/problem.hpp"
 #include "notify/outbox.hpp"
@@ -223,7 +224,7 @@ Page<DoctorView> AccountService::directory(std::optional<std::string> specialty,
   f.name_contains = std::move(q);
   f.limit = limit;
   if (cursor) {
-    auto key = decode_cursor(*cursor);
+    auto key = paging::decode_cursor(*cursor);
     if (key.size() != 2 || !key[0].is_string() || !key[1].is_int64())
       throw problems::bad_request("cursor is not valid.");
     f.after = std::pair{std::string(key[0].get_string()), key[1].get_int64()};
@@ -232,7 +233,7 @@ Page<DoctorView> AccountService::directory(std::optional<std::string> specialty,
   Page<DoctorView> page;
   if (static_cast<int>(rows.size()) > limit) {
     rows.resize(static_cast<std::size_t>(limit));
-    page.next_cursor = encode_cursor({rows.back().name, rows.back().id});
+    page.next_cursor = paging::encode_cursor({rows.back().name, rows.back().id});
   }
   page.items = std::move(rows);
   return page;
@@ -250,7 +251,7 @@ Page<DoctorView> AccountService::admin_doctors(std::optional<std::string> status
   f.status = std::move(status);
   f.limit = limit;
   if (cursor) {
-    auto key = decode_cursor(*cursor);
+    auto key = paging::decode_cursor(*cursor);
     if (key.size() != 1 || !key[0].is_int64()) throw problems::bad_request("cursor is not valid.");
     f.after_id = key[0].get_int64();
   }
@@ -258,7 +259,7 @@ Page<DoctorView> AccountService::admin_doctors(std::optional<std::string> status
   Page<DoctorView> page;
   if (static_cast<int>(rows.size()) > limit) {
     rows.resize(static_cast<std::size_t>(limit));
-    page.next_cursor = encode_cursor({rows.back().id});
+    page.next_cursor = paging::encode_cursor({rows.back().id});
   }
   page.items = std::move(rows);
   return page;

@@ -1,8 +1,14 @@
 #include "accounts/store.hpp"
 
-#include "accounts/query.hpp"
+#include "db/query.hpp"
 
 namespace medcore::accounts::store {
+
+using db::col_int;
+using db::col_opt_int;
+using db::col_opt_text;
+using db::col_text;
+using db::Query;
 
 namespace {
 

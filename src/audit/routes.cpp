@@ -2,9 +2,10 @@
 #include <charconv>
 
 #include "accounts/model.hpp"
-#include "accounts/query.hpp"
+#include "db/query.hpp"
 #include "app/app.hpp"
 #include "audit/audit.hpp"
+#include "core/paging.hpp"
 #include "core/problem.hpp"
 #include "core/time.hpp"
 #include "http/router.hpp"
@@ -41,8 +42,8 @@ void mount_audit(http::Router& router, App& app) {
   router.get("/api/v1/admin/audit", [&app](http::Context& ctx) {
     ctx.require_role({"admin"});
     const auto& req = ctx.request;
-    const int limit = accounts::parse_limit(req.query_param("limit"));
-    accounts::Query q(
+    const int limit = paging::parse_limit(req.query_param("limit"));
+    db::Query q(
         "SELECT id, at, actor_user_id, action, subject_user_id, ip, request_id, details FROM audit_log WHERE 1 = 1");
     if (auto action = req.query_param("action"); action && !action->empty()) {
       if (action->size() > 100) throw problems::bad_request("action is too long.");
@@ -51,7 +52,7 @@ void mount_audit(http::Router& router, App& app) {
     if (auto actor = id_param(req, "actor_id")) q.sql(" AND actor_user_id = ").value(*actor);
     if (auto subject = id_param(req, "subject_id")) q.sql(" AND subject_user_id = ").value(*subject);
     if (auto cursor = req.query_param("cursor")) {
-      auto key = accounts::decode_cursor(*cursor);
+      auto key = paging::decode_cursor(*cursor);
       if (key.size() != 1 || !key[0].is_int64()) throw problems::bad_request("cursor is not valid.");
       q.sql(" AND id < ").value(static_cast<long long>(key[0].get_int64()));
     }
@@ -63,16 +64,16 @@ void mount_audit(http::Router& router, App& app) {
     app.db->read([&](soci::session& sql) {
       q.each(sql, [&](const soci::row& r) {
         if (++n > limit) return;
-        const long long id = accounts::col_int(r, 0);
+        const long long id = db::col_int(r, 0);
         boost::json::object item;
         item["id"] = id;
-        item["at"] = iso8601(accounts::col_int(r, 1));
-        item["actor_id"] = opt(accounts::col_opt_int(r, 2));
-        item["action"] = accounts::col_text(r, 3);
-        item["subject_id"] = opt(accounts::col_opt_int(r, 4));
-        item["ip"] = opt(accounts::col_opt_text(r, 5));
-        item["request_id"] = opt(accounts::col_opt_text(r, 6));
-        item["details"] = details_of(accounts::col_text(r, 7));
+        item["at"] = iso8601(db::col_int(r, 1));
+        item["actor_id"] = opt(db::col_opt_int(r, 2));
+        item["action"] = db::col_text(r, 3);
+        item["subject_id"] = opt(db::col_opt_int(r, 4));
+        item["ip"] = opt(db::col_opt_text(r, 5));
+        item["request_id"] = opt(db::col_opt_text(r, 6));
+        item["details"] = details_of(db::col_text(r, 7));
         items.push_back(std::move(item));
         last_id = id;
       });
@@ -80,7 +81,7 @@ void mount_audit(http::Router& router, App& app) {
     boost::json::object body;
     body["items"] = std::move(items);
     body["next_cursor"] =
-        n > limit && last_id ? boost::json::value(accounts::encode_cursor({*last_id})) : boost::json::value(nullptr);
+        n > limit && last_id ? boost::json::value(paging::encode_cursor({*last_id})) : boost::json::value(nullptr);
     return http::Response::json(200, body);
   });
 }

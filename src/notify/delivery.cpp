@@ -5,7 +5,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 
-#include "accounts/query.hpp"
+#include "db/query.hpp"
 #include "app/app.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -132,12 +132,12 @@ std::size_t DeliveryWorker::run_once() {
         (sql.prepare << claim, soci::use(me), soci::use(until), soci::use(now), soci::use(now), soci::use(limit));
     for (const auto& r : rows) {
       Claimed c;
-      c.id = accounts::col_int(r, 0);
-      c.template_name = accounts::col_text(r, 1);
-      c.to_email = accounts::col_text(r, 2);
-      c.data = accounts::col_text(r, 3);
-      c.message_id = accounts::col_text(r, 4);
-      c.attempts = static_cast<int>(accounts::col_int(r, 5));
+      c.id = db::col_int(r, 0);
+      c.template_name = db::col_text(r, 1);
+      c.to_email = db::col_text(r, 2);
+      c.data = db::col_text(r, 3);
+      c.message_id = db::col_text(r, 4);
+      c.attempts = static_cast<int>(db::col_int(r, 5));
       out.push_back(std::move(c));
     }
     return out;
@@ -250,8 +250,8 @@ void DeliveryWorker::refresh_stats() {
     soci::rowset<soci::row> rows = (sql.prepare << "SELECT status, COUNT(*) FROM outbox "
                                                    "WHERE status IN ('pending', 'sending', 'dead') GROUP BY status");
     for (const auto& r : rows) {
-      const std::string status = accounts::col_text(r, 0);
-      const long long n = accounts::col_int(r, 1);
+      const std::string status = db::col_text(r, 0);
+      const long long n = db::col_int(r, 1);
       if (status == "dead") dead += n;
       else pending += n;
     }

@@ -5,9 +5,10 @@
 #include <boost/json.hpp>
 
 #include "accounts/model.hpp"
-#include "accounts/query.hpp"
+#include "db/query.hpp"
 #include "app/app.hpp"
 #include "audit/audit.hpp"
+#include "core/paging.hpp"
 #include "core/json_input.hpp"
 #include "core/problem.hpp"
 #include "core/time.hpp"
@@ -28,18 +29,18 @@ boost::json::value opt_time(std::optional<long long> t) {
 
 boost::json::object outbox_json(const soci::row& r) {
   boost::json::object o;
-  o["id"] = accounts::col_int(r, 0);
-  o["created_at"] = iso8601(accounts::col_int(r, 1));
-  o["category"] = accounts::col_text(r, 2);
-  o["template"] = accounts::col_text(r, 3);
-  o["to_email"] = accounts::col_text(r, 4);
-  o["status"] = accounts::col_text(r, 5);
-  o["attempts"] = accounts::col_int(r, 6);
-  o["next_attempt_at"] = iso8601(accounts::col_int(r, 7));
-  auto err = accounts::col_opt_text(r, 8);
+  o["id"] = db::col_int(r, 0);
+  o["created_at"] = iso8601(db::col_int(r, 1));
+  o["category"] = db::col_text(r, 2);
+  o["template"] = db::col_text(r, 3);
+  o["to_email"] = db::col_text(r, 4);
+  o["status"] = db::col_text(r, 5);
+  o["attempts"] = db::col_int(r, 6);
+  o["next_attempt_at"] = iso8601(db::col_int(r, 7));
+  auto err = db::col_opt_text(r, 8);
   o["last_error"] = err ? boost::json::value(*err) : boost::json::value(nullptr);
-  o["message_id"] = accounts::col_text(r, 9);
-  o["sent_at"] = opt_time(accounts::col_opt_int(r, 10));
+  o["message_id"] = db::col_text(r, 9);
+  o["sent_at"] = opt_time(db::col_opt_int(r, 10));
   return o;
 }
 
@@ -47,7 +48,7 @@ boost::json::object preferences_json(const Preferences& p) { return {{"reminders
 
 std::optional<boost::json::object> find_outbox(soci::session& sql, long long id) {
   std::optional<boost::json::object> found;
-  accounts::Query q(kOutboxColumns);
+  db::Query q(kOutboxColumns);
   q.sql(" WHERE id = ").value(id);
   q.each(sql, [&](const soci::row& r) { found = outbox_json(r); });
   return found;
@@ -88,15 +89,15 @@ void mount_notify(http::Router& router, App& app) {
   router.get("/api/v1/admin/outbox", [&app](http::Context& ctx) {
     ctx.require_role({"admin"});
     const auto& req = ctx.request;
-    const int limit = accounts::parse_limit(req.query_param("limit"));
-    accounts::Query q(std::string(kOutboxColumns) + " WHERE 1 = 1");
+    const int limit = paging::parse_limit(req.query_param("limit"));
+    db::Query q(std::string(kOutboxColumns) + " WHERE 1 = 1");
     if (auto status = req.query_param("status"); status && !status->empty()) {
       if (*status != "pending" && *status != "sending" && *status != "sent" && *status != "dead")
         throw problems::bad_request("status must be pending, sending, sent or dead.");
       q.sql(" AND status = ").value(std::string(*status));
     }
     if (auto cursor = req.query_param("cursor")) {
-      auto key = accounts::decode_cursor(*cursor);
+      auto key = paging::decode_cursor(*cursor);
       if (key.size() != 1 || !key[0].is_int64()) throw problems::bad_request("cursor is not valid.");
       q.sql(" AND id < ").value(static_cast<long long>(key[0].get_int64()));
     }
@@ -116,7 +117,7 @@ void mount_notify(http::Router& router, App& app) {
     boost::json::object body;
     body["items"] = std::move(items);
     body["next_cursor"] =
-        n > limit && last_id ? boost::json::value(accounts::encode_cursor({*last_id})) : boost::json::value(nullptr);
+        n > limit && last_id ? boost::json::value(paging::encode_cursor({*last_id})) : boost::json::value(nullptr);
     return http::Response::json(200, body);
   });
 

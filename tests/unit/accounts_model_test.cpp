@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "accounts/model.hpp"
+#include "core/paging.hpp"
 #include "core/problem.hpp"
 
 using namespace medcore;
@@ -263,12 +264,12 @@ TEST(AccountsFields, UnknownFieldsAreRefusedWithEveryError) {
 // ---- pagination helpers --------------------------------------------------------------------------
 
 TEST(AccountsPaging, Limit) {
-  EXPECT_EQ(parse_limit(std::nullopt), 20);
-  EXPECT_EQ(parse_limit("1"), 1);
-  EXPECT_EQ(parse_limit("100"), 100);
+  EXPECT_EQ(paging::parse_limit(std::nullopt), 20);
+  EXPECT_EQ(paging::parse_limit("1"), 1);
+  EXPECT_EQ(paging::parse_limit("100"), 100);
   for (const char* bad : {"0", "101", "-1", "ten", "5x", "", " 5"}) {
     try {
-      parse_limit(std::string(bad));
+      paging::parse_limit(std::string(bad));
       ADD_FAILURE() << bad;
     } catch (const Problem& p) {
       EXPECT_EQ(p.slug(), "bad-request");
@@ -278,10 +279,10 @@ TEST(AccountsPaging, Limit) {
 
 TEST(AccountsPaging, CursorRoundTripAndGarbage) {
   boost::json::array key{"Dr. Amara Okafor", 42};
-  auto c = encode_cursor(key);
-  EXPECT_EQ(decode_cursor(c), key);
+  auto c = paging::encode_cursor(key);
+  EXPECT_EQ(paging::decode_cursor(c), key);
   for (const char* bad : {"", "!!!", "e30", "bm90IGpzb24"}) {  // e30 = "{}", the last is "not json"
-    EXPECT_THROW(decode_cursor(bad), Problem) << bad;
+    EXPECT_THROW(paging::decode_cursor(bad), Problem) << bad;
   }
 }
 

@@ -13,7 +13,7 @@
 #include <variant>
 #include <vector>
 
-namespace medcore::accounts {
+namespace medcore::db {
 
 class Query {
  public:
@@ -38,4 +38,4 @@ std::optional<long long> col_opt_int(const soci::row& row, std::size_t i);
 std::string col_text(const soci::row& row, std::size_t i);
 std::optional<std::string> col_opt_text(const soci::row& row, std::size_t i);
 
-}  // namespace medcore::accounts
+}  // namespace medcore::db

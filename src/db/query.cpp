@@ -1,8 +1,8 @@
-#include "accounts/query.hpp"
+#include "db/query.hpp"
 
 #include <stdexcept>
 
-namespace medcore::accounts {
+namespace medcore::db {
 
 Query& Query::sql(std::string_view fragment) {
   sql_ += fragment;
@@ -68,4 +68,4 @@ std::optional<std::string> col_opt_text(const soci::row& row, std::size_t i) {
   return col_text(row, i);
 }
 
-}  // namespace medcore::accounts
+}  // namespace medcore::db
