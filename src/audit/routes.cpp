@@ -51,37 +51,19 @@ void mount_audit(http::Router& router, App& app) {
     }
     if (auto actor = id_param(req, "actor_id")) q.sql(" AND actor_user_id = ").value(*actor);
     if (auto subject = id_param(req, "subject_id")) q.sql(" AND subject_user_id = ").value(*subject);
-    if (auto cursor = req.query_param("cursor")) {
-      auto key = paging::decode_cursor(*cursor);
-      if (key.size() != 1 || !key[0].is_int64()) throw problems::bad_request("cursor is not valid.");
-      q.sql(" AND id < ").value(static_cast<long long>(key[0].get_int64()));
-    }
-    q.sql(" ORDER BY id DESC LIMIT ").value(static_cast<long long>(limit) + 1);
-
-    boost::json::array items;
-    std::optional<long long> last_id;
-    int n = 0;
-    app.db->read([&](soci::session& sql) {
-      q.each(sql, [&](const soci::row& r) {
-        if (++n > limit) return;
-        const long long id = db::col_int(r, 0);
-        boost::json::object item;
-        item["id"] = id;
-        item["at"] = iso8601(db::col_int(r, 1));
-        item["actor_id"] = opt(db::col_opt_int(r, 2));
-        item["action"] = db::col_text(r, 3);
-        item["subject_id"] = opt(db::col_opt_int(r, 4));
-        item["ip"] = opt(db::col_opt_text(r, 5));
-        item["request_id"] = opt(db::col_opt_text(r, 6));
-        item["details"] = details_of(db::col_text(r, 7));
-        items.push_back(std::move(item));
-        last_id = id;
-      });
-    });
-    boost::json::object body;
-    body["items"] = std::move(items);
-    body["next_cursor"] =
-        n > limit && last_id ? boost::json::value(paging::encode_cursor({*last_id})) : boost::json::value(nullptr);
+    auto body = db::newest_first_page(*app.db, std::move(q), req.query_param("cursor"), limit,
+                                      [](const soci::row& r) {
+                                        boost::json::object item;
+                                        item["id"] = db::col_int(r, 0);
+                                        item["at"] = iso8601(db::col_int(r, 1));
+                                        item["actor_id"] = opt(db::col_opt_int(r, 2));
+                                        item["action"] = db::col_text(r, 3);
+                                        item["subject_id"] = opt(db::col_opt_int(r, 4));
+                                        item["ip"] = opt(db::col_opt_text(r, 5));
+                                        item["request_id"] = opt(db::col_opt_text(r, 6));
+                                        item["details"] = details_of(db::col_text(r, 7));
+                                        return item;
+                                      });
     return http::Response::json(200, body);
   });
 }

@@ -1,5 +1,11 @@
 #include "db/query.hpp"
 
+#include <boost/json.hpp>
+
+#include "core/paging.hpp"
+#include "core/problem.hpp"
+#include "db/database.hpp"
+
 #include <stdexcept>
 
 namespace medcore::db {
@@ -66,6 +72,34 @@ std::string col_text(const soci::row& row, std::size_t i) {
 std::optional<std::string> col_opt_text(const soci::row& row, std::size_t i) {
   if (row.get_indicator(i) == soci::i_null) return std::nullopt;
   return col_text(row, i);
+}
+
+boost::json::object newest_first_page(Database& db, Query q, const std::optional<std::string>& cursor, int limit,
+                                      const std::function<boost::json::object(const soci::row&)>& to_item) {
+  if (cursor) {
+    auto key = paging::decode_cursor(*cursor);
+    if (key.size() != 1 || !key[0].is_int64()) throw problems::bad_request("cursor is not valid.");
+    q.sql(" AND id < ").value(static_cast<long long>(key[0].get_int64()));
+  }
+  // One row more than asked tells whether another page exists without a COUNT.
+  q.sql(" ORDER BY id DESC LIMIT ").value(static_cast<long long>(limit) + 1);
+
+  boost::json::array items;
+  std::optional<long long> last_id;
+  int n = 0;
+  db.read([&](soci::session& sql) {
+    q.each(sql, [&](const soci::row& r) {
+      if (++n > limit) return;
+      auto item = to_item(r);
+      last_id = item.at("id").to_number<long long>();
+      items.push_back(std::move(item));
+    });
+  });
+  boost::json::object body;
+  body["items"] = std::move(items);
+  body["next_cursor"] =
+      n > limit && last_id ? boost::json::value(paging::encode_cursor({*last_id})) : boost::json::value(nullptr);
+  return body;
 }
 
 }  // namespace medcore::db

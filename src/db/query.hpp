@@ -4,6 +4,8 @@
 // through the col_* helpers, which accept whichever integer/text type each backend reports.
 #include <soci/soci.h>
 
+#include <boost/json/object.hpp>
+
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -37,5 +39,13 @@ long long col_int(const soci::row& row, std::size_t i);
 std::optional<long long> col_opt_int(const soci::row& row, std::size_t i);
 std::string col_text(const soci::row& row, std::size_t i);
 std::optional<std::string> col_opt_text(const soci::row& row, std::size_t i);
+
+class Database;
+
+// One page of a list read newest first by id (audit log, outbox). `q` ends inside a WHERE clause;
+// this appends the cursor condition, ORDER BY id DESC and LIMIT limit + 1, reads it, and answers
+// {items, next_cursor}. `to_item` shapes a row and must put the row's id under "id".
+boost::json::object newest_first_page(Database& db, Query q, const std::optional<std::string>& cursor, int limit,
+                                      const std::function<boost::json::object(const soci::row&)>& to_item);
 
 }  // namespace medcore::db

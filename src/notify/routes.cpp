@@ -90,34 +90,14 @@ void mount_notify(http::Router& router, App& app) {
     ctx.require_role({"admin"});
     const auto& req = ctx.request;
     const int limit = paging::parse_limit(req.query_param("limit"));
-    db::Query q(std::string(kOutboxColumns) + " WHERE 1 = 1");
+    db::Query q(kOutboxColumns);
+    q.sql(" WHERE 1 = 1");
     if (auto status = req.query_param("status"); status && !status->empty()) {
       if (*status != "pending" && *status != "sending" && *status != "sent" && *status != "dead")
         throw problems::bad_request("status must be pending, sending, sent or dead.");
       q.sql(" AND status = ").value(std::string(*status));
     }
-    if (auto cursor = req.query_param("cursor")) {
-      auto key = paging::decode_cursor(*cursor);
-      if (key.size() != 1 || !key[0].is_int64()) throw problems::bad_request("cursor is not valid.");
-      q.sql(" AND id < ").value(static_cast<long long>(key[0].get_int64()));
-    }
-    q.sql(" ORDER BY id DESC LIMIT ").value(static_cast<long long>(limit) + 1);
-
-    boost::json::array items;
-    std::optional<long long> last_id;
-    int n = 0;
-    app.db->read([&](soci::session& sql) {
-      q.each(sql, [&](const soci::row& r) {
-        if (++n > limit) return;
-        auto item = outbox_json(r);
-        last_id = item["id"].as_int64();
-        items.push_back(std::move(item));
-      });
-    });
-    boost::json::object body;
-    body["items"] = std::move(items);
-    body["next_cursor"] =
-        n > limit && last_id ? boost::json::value(paging::encode_cursor({*last_id})) : boost::json::value(nullptr);
+    auto body = db::newest_first_page(*app.db, std::move(q), req.query_param("cursor"), limit, outbox_json);
     return http::Response::json(200, body);
   });
 
