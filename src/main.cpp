@@ -6,6 +6,7 @@
 #include <termios.h>
 
 #include "accounts/routes.hpp"
+#include "appointments/routes.hpp"
 #include "accounts/seed.hpp"
 #include "accounts/sessions.hpp"
 #include "app/app.hpp"
@@ -67,6 +68,7 @@ void mount_all(http::Router& router, App& app) {
   accounts::mount_accounts(router, app);
   audit::mount_audit(router, app);
   notify::mount_notify(router, app);
+  appointments::mount_appointments(router, app);
 }
 
 int serve(Config config) {
@@ -122,6 +124,7 @@ int serve(Config config) {
   if (c.background) {
     job_runner = std::make_unique<jobs::Runner>(app);
     jobs::register_cleanup(*job_runner, app);
+    appointments::register_jobs(*job_runner, app);
     job_runner->start();
   }
   server.run();

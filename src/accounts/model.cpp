@@ -102,7 +102,9 @@ boost::json::object user_json(const User& user, std::string_view currency) {
   o["phone"] = opt(user.phone);
   o["created_at"] = iso8601(user.created_at);
   if (user.role == "patient" && user.patient) {
-    o["patient"] = {{"date_of_birth", user.patient->date_of_birth}, {"sex", user.patient->sex}};
+    o["patient"] = {{"date_of_birth", user.patient->date_of_birth},
+                    {"sex", user.patient->sex},
+                    {"time_zone", user.patient->time_zone}};
   } else {
     o["patient"] = nullptr;
   }

@@ -46,6 +46,7 @@ std::string_view mail_template_for(DoctorAction action);  // "doctor_approved", 
 struct PatientProfile {
   std::string date_of_birth;  // YYYY-MM-DD
   std::string sex;
+  std::string time_zone = "UTC";  // IANA name: how mails show times to this patient
 };
 
 struct DoctorProfile {

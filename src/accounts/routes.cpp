@@ -85,7 +85,8 @@ SignupInput parse_signup(std::string_view body) {
   if (role == "patient") {
     auto dob = read_date_of_birth(in, true, today);
     auto sex = read_sex(in, true);
-    if (dob && sex) s.patient = PatientProfile{*dob, *sex};
+    auto zone = in.time_zone("time_zone");
+    if (dob && sex) s.patient = PatientProfile{*dob, *sex, zone.value_or("UTC")};
   } else if (role == "doctor") {
     DoctorProfile d;
     auto specialty = read_specialty(in, true);
@@ -176,6 +177,7 @@ void mount_accounts(http::Router& router, App& app) {
     if (p.role == "patient") {
       patch.date_of_birth = read_date_of_birth(in, false, utc_today());
       patch.sex = read_sex(in, false);
+      patch.time_zone = in.time_zone("time_zone");
     } else if (p.role == "doctor") {
       patch.bio = read_bio(in);
       patch.years_experience = read_years_experience(in, false);

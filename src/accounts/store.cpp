@@ -16,7 +16,7 @@ constexpr const char* kUserColumns =
     "SELECT u.id, u.email, u.name, u.role, u.phone, u.created_at, "
     "p.date_of_birth, p.sex, "
     "d.specialty, d.licence_number, d.years_experience, d.bio, d.consultation_fee_cents, d.date_of_birth, d.sex, "
-    "d.status, d.status_reason, d.reviewed_at "
+    "d.status, d.status_reason, d.reviewed_at, p.time_zone "
     "FROM users u LEFT JOIN patients p ON p.user_id = u.id LEFT JOIN doctors d ON d.user_id = u.id ";
 
 DoctorProfile doctor_from(const soci::row& r, std::size_t i) {
@@ -42,7 +42,7 @@ User user_from(const soci::row& r) {
   u.role = col_text(r, 3);
   u.phone = col_opt_text(r, 4);
   u.created_at = col_int(r, 5);
-  if (r.get_indicator(6) != soci::i_null) u.patient = PatientProfile{col_text(r, 6), col_text(r, 7)};
+  if (r.get_indicator(6) != soci::i_null) u.patient = PatientProfile{col_text(r, 6), col_text(r, 7), col_text(r, 18)};
   if (r.get_indicator(8) != soci::i_null) u.doctor = doctor_from(r, 8);
   return u;
 }
@@ -115,8 +115,8 @@ std::int64_t insert_user(soci::session& sql, const NewUser& user, EpochMs now) {
 
 void insert_patient(soci::session& sql, std::int64_t user_id, const PatientProfile& profile) {
   const long long id = user_id;
-  sql << "INSERT INTO patients (user_id, date_of_birth, sex) VALUES (:id, :dob, :sex)", soci::use(id),
-      soci::use(profile.date_of_birth), soci::use(profile.sex);
+  sql << "INSERT INTO patients (user_id, date_of_birth, sex, time_zone) VALUES (:id, :dob, :sex, :tz)", soci::use(id),
+      soci::use(profile.date_of_birth), soci::use(profile.sex), soci::use(profile.time_zone);
 }
 
 void insert_doctor(soci::session& sql, std::int64_t user_id, const DoctorProfile& profile) {
@@ -159,14 +159,16 @@ void update_profile(soci::session& sql, std::int64_t user_id, const ProfilePatch
            "WHERE id = :id",
         soci::use(name, name_ind), soci::use(phone, phone_ind), soci::use(at), soci::use(id);
   }
-  if (patch.date_of_birth || patch.sex) {
+  if (patch.date_of_birth || patch.sex || patch.time_zone) {
     std::string dob = patch.date_of_birth.value_or("");
     std::string sex = patch.sex.value_or("");
+    std::string zone = patch.time_zone.value_or("");
     soci::indicator dob_ind = ind(patch.date_of_birth.has_value());
     soci::indicator sex_ind = ind(patch.sex.has_value());
-    sql << "UPDATE patients SET date_of_birth = COALESCE(:dob, date_of_birth), sex = COALESCE(:sex, sex) "
-           "WHERE user_id = :id",
-        soci::use(dob, dob_ind), soci::use(sex, sex_ind), soci::use(id);
+    soci::indicator zone_ind = ind(patch.time_zone.has_value());
+    sql << "UPDATE patients SET date_of_birth = COALESCE(:dob, date_of_birth), sex = COALESCE(:sex, sex), "
+           "time_zone = COALESCE(:tz, time_zone) WHERE user_id = :id",
+        soci::use(dob, dob_ind), soci::use(sex, sex_ind), soci::use(zone, zone_ind), soci::use(id);
   }
   if (patch.bio || patch.years_experience || patch.consultation_fee_cents) {
     std::string bio = patch.bio.value_or("");

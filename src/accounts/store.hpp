@@ -46,6 +46,7 @@ struct ProfilePatch {
   std::optional<std::string> phone;
   std::optional<std::string> date_of_birth;  // patients
   std::optional<std::string> sex;            // patients
+  std::optional<std::string> time_zone;      // patients (IANA name)
   std::optional<std::string> bio;            // doctors
   std::optional<std::int64_t> years_experience;
   std::optional<std::int64_t> consultation_fee_cents;

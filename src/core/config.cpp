@@ -65,6 +65,9 @@ Config Config::from_environment() {
   read_int("MEDCORE_AUTH_RATE_PER_MINUTE", c.auth_rate_per_minute, 1, 10'000'000);
   read_int("MEDCORE_LOGIN_MAX_FAILURES_ACCOUNT", c.login_max_failures_account, 1, 10'000'000);
   read_int("MEDCORE_LOGIN_MAX_FAILURES_IP", c.login_max_failures_ip, 1, 10'000'000);
+  read_int("MEDCORE_BOOKING_HORIZON_DAYS", c.booking_horizon_days, 1, 366);
+  read_int("MEDCORE_BOOKING_LEAD_MINUTES", c.booking_lead_minutes, 0, 7 * 24 * 60);
+  read_int("MEDCORE_CANCEL_CUTOFF_MINUTES", c.cancel_cutoff_minutes, 0, 7 * 24 * 60);
   read_int("MEDCORE_READ_TIMEOUT", c.read_timeout_seconds, 1, 3600);
   read_int("MEDCORE_IDLE_TIMEOUT", c.idle_timeout_seconds, 1, 3600);
   read_int("MEDCORE_SHUTDOWN_GRACE", c.shutdown_grace_seconds, 0, 600);

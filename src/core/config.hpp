@@ -48,6 +48,11 @@ struct Config {
   int mail_poll_ms = 500;                              // MEDCORE_MAIL_POLL_MS
   int mail_backoff_ms = 60'000;                        // MEDCORE_MAIL_BACKOFF_MS: first retry delay (doubles)
 
+  // Appointments
+  int booking_horizon_days = 60;                       // MEDCORE_BOOKING_HORIZON_DAYS: latest bookable day
+  int booking_lead_minutes = 60;                       // MEDCORE_BOOKING_LEAD_MINUTES: earliest bookable start
+  int cancel_cutoff_minutes = 120;                     // MEDCORE_CANCEL_CUTOFF_MINUTES: patients cancel/move until then
+
   // Reads every MEDCORE_* variable present; throws std::invalid_argument naming the bad one.
   static Config from_environment();
   // Fills the 0 = automatic values from the core count.

@@ -1,5 +1,7 @@
 #include "core/json_input.hpp"
 
+#include "core/time.hpp"
+
 #include <boost/json.hpp>
 #include <charconv>
 
@@ -144,6 +146,15 @@ std::optional<std::string> JsonInput::email(std::string_view field, bool require
     return std::nullopt;
   }
   return e;
+}
+
+std::optional<std::string> JsonInput::time_zone(std::string_view field, bool required) {
+  auto zone = text(field, TextRule{.required = required, .min = 1, .max = 64});
+  if (zone && !is_time_zone(*zone)) {
+    fail(std::string(field), "must be an IANA time zone name, e.g. Europe/Lisbon");
+    return std::nullopt;
+  }
+  return zone;
 }
 
 std::optional<date::year_month_day> JsonInput::calendar_date(std::string_view field, bool required) {

@@ -43,6 +43,8 @@ class JsonInput {
   std::optional<std::string> email(std::string_view field, bool required = false);
   // YYYY-MM-DD, a real calendar date.
   std::optional<date::year_month_day> calendar_date(std::string_view field, bool required = false);
+  // An IANA time zone name the tz database knows, e.g. "Europe/Lisbon".
+  std::optional<std::string> time_zone(std::string_view field, bool required = false);
   // Password: 10-128 characters, kept exactly as given (no trimming).
   std::optional<std::string> password(std::string_view field, bool required = false);
   // A free-form JSON value nobody validates here (caller does).

@@ -1,5 +1,7 @@
 #include "core/time.hpp"
 
+#include <date/tz.h>
+
 // date.h's parser trips GCC 12's -Wmaybe-uninitialized at -O2 (a false positive inside the
 // library's own locals); silence it for this file only rather than build-wide.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -41,5 +43,15 @@ std::optional<date::year_month_day> parse_iso_date(std::string_view s) {
 }
 
 date::year_month_day utc_today() { return date::year_month_day{floor<date::days>(system_clock::now())}; }
+
+bool is_time_zone(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  try {
+    date::locate_zone(name);
+    return true;
+  } catch (const std::runtime_error&) {
+    return false;
+  }
+}
 
 }  // namespace medcore

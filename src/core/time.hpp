@@ -20,5 +20,7 @@ std::optional<EpochMs> parse_iso8601(std::string_view s);
 std::string iso_date(date::year_month_day d);
 std::optional<date::year_month_day> parse_iso_date(std::string_view s);
 date::year_month_day utc_today();
+// Whether the tz database knows this IANA zone name ("Europe/Lisbon", "UTC").
+bool is_time_zone(std::string_view name);
 
 }  // namespace medcore

@@ -9,10 +9,13 @@
 //   doctor_suspended             name, reason, login_url
 //   doctor_reinstated            name, login_url
 //   password_reset               name, reset_url (carries the token), expires_minutes
-//   appointment_confirmed        name, doctor_name, starts_at (already formatted for the recipient,
-//                                e.g. "Mon 24 Nov 2026, 10:00 (Europe/Lisbon)"), appointment_id
-//   appointment_cancelled        name, doctor_name, starts_at, appointment_id, reason (optional)
-//   appointment_reminder         name, doctor_name, starts_at, appointment_id
+//   appointment_confirmed        name, with_name (the other side: the doctor for a patient, the patient
+//                                for a doctor), starts_at (already formatted for the recipient,
+//                                e.g. "Mon 24 Nov 2026, 10:00 (Europe/Lisbon)"), appointment_id,
+//                                reason (optional: why the patient booked)
+//   appointment_cancelled        name, with_name, starts_at, appointment_id, reason (optional)
+//   appointment_rescheduled      name, with_name, previous_starts_at, starts_at, appointment_id
+//   appointment_reminder         name, with_name, starts_at, appointment_id
 //   chat_message                 name, sender_name, preview (the first characters), conversation_id
 //   order_confirmed              name, order_id, total (formatted, e.g. "USD 12.40"),
 //                                items: [{name, quantity, price}]
@@ -148,44 +151,60 @@ Open this link within {{expires_minutes}} minutes to choose a new password:</p>
 <p>If you did not ask for this, ignore this mail; your password stays as it is.</p>
 )"}},
       {"appointment_confirmed",
-       {"Appointment confirmed: {{doctor_name}}, {{starts_at}}",
+       {"Appointment confirmed: {{with_name}}, {{starts_at}}",
         R"(Hello {{name}},
 
-your appointment with {{doctor_name}} on {{starts_at}} is confirmed.
+your appointment with {{with_name}} on {{starts_at}} is confirmed.
+{{#reason}}
+Reason for the visit: {{reason}}
+{{/reason}}
 
 Details: {{public_url}}/appointments/{{appointment_id}}
 )",
         R"(<p>Hello {{name}},</p>
-<p>your appointment with <strong>{{doctor_name}}</strong> on <strong>{{starts_at}}</strong> is confirmed.</p>
+<p>your appointment with <strong>{{with_name}}</strong> on <strong>{{starts_at}}</strong> is confirmed.</p>
+{{#reason}}<p>Reason for the visit: {{reason}}</p>{{/reason}}
 <p><a href="{{public_url}}/appointments/{{appointment_id}}">See the appointment</a></p>
 )"}},
       {"appointment_cancelled",
-       {"Appointment cancelled: {{doctor_name}}, {{starts_at}}",
+       {"Appointment cancelled: {{with_name}}, {{starts_at}}",
         R"(Hello {{name}},
 
-your appointment with {{doctor_name}} on {{starts_at}} has been cancelled.
+your appointment with {{with_name}} on {{starts_at}} has been cancelled.
 {{#reason}}
 Reason: {{reason}}
 {{/reason}}
 Book another time: {{public_url}}/doctors
 )",
         R"(<p>Hello {{name}},</p>
-<p>your appointment with <strong>{{doctor_name}}</strong> on <strong>{{starts_at}}</strong> has been cancelled.</p>
+<p>your appointment with <strong>{{with_name}}</strong> on <strong>{{starts_at}}</strong> has been cancelled.</p>
 {{#reason}}<p>Reason: {{reason}}</p>{{/reason}}
 <p><a href="{{public_url}}/doctors">Book another time</a></p>
 )"}},
-      {"appointment_reminder",
-       {"Reminder: appointment with {{doctor_name}}, {{starts_at}}",
+      {"appointment_rescheduled",
+       {"Appointment moved: {{with_name}}, {{starts_at}}",
         R"(Hello {{name}},
 
-a reminder of your appointment with {{doctor_name}} on {{starts_at}}.
+your appointment with {{with_name}} has moved from {{previous_starts_at}} to {{starts_at}}.
+
+Details: {{public_url}}/appointments/{{appointment_id}}
+)",
+        R"(<p>Hello {{name}},</p>
+<p>your appointment with <strong>{{with_name}}</strong> has moved from {{previous_starts_at}} to <strong>{{starts_at}}</strong>.</p>
+<p><a href="{{public_url}}/appointments/{{appointment_id}}">See the appointment</a></p>
+)"}},
+      {"appointment_reminder",
+       {"Reminder: appointment with {{with_name}}, {{starts_at}}",
+        R"(Hello {{name}},
+
+a reminder of your appointment with {{with_name}} on {{starts_at}}.
 
 Details: {{public_url}}/appointments/{{appointment_id}}
 
 You can switch these reminders off in your settings: {{public_url}}/settings/notifications
 )",
         R"(<p>Hello {{name}},</p>
-<p>a reminder of your appointment with <strong>{{doctor_name}}</strong> on <strong>{{starts_at}}</strong>.</p>
+<p>a reminder of your appointment with <strong>{{with_name}}</strong> on <strong>{{starts_at}}</strong>.</p>
 <p><a href="{{public_url}}/appointments/{{appointment_id}}">See the appointment</a></p>
 <p style="font-size: 0.85em;"><a href="{{public_url}}/settings/notifications">Switch these reminders off</a></p>
 )"}},

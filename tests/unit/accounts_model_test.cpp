@@ -174,11 +174,11 @@ DoctorProfile sample_doctor() {
 
 TEST(AccountsJson, PatientUser) {
   User u{7, "ana@example.org", "Ana Lima", "patient", "+351 912 345 678", 1'795'428'000'000,
-         PatientProfile{"1990-04-01", "female"}, std::nullopt};
+         PatientProfile{"1990-04-01", "female", "Europe/Lisbon"}, std::nullopt};
   auto j = user_json(u, "USD");
   auto expected = boost::json::parse(R"({"id":7,"email":"ana@example.org","name":"Ana Lima","role":"patient",
     "phone":"+351 912 345 678","created_at":"2026-11-23T10:00:00.000Z",
-    "patient":{"date_of_birth":"1990-04-01","sex":"female"},"doctor":null})");
+    "patient":{"date_of_birth":"1990-04-01","sex":"female","time_zone":"Europe/Lisbon"},"doctor":null})");
   EXPECT_EQ(boost::json::value(j), expected) << boost::json::serialize(j);
 }
 

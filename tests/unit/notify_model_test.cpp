@@ -57,12 +57,12 @@ Envelope envelope() {
 
 TEST(NotifyTemplates, EveryTemplateRendersBothPartsAndASubject) {
   const std::vector<std::string> expected{"welcome", "doctor_approved", "doctor_rejected", "password_reset",
-                                          "appointment_confirmed", "appointment_cancelled", "appointment_reminder",
+                                          "appointment_confirmed", "appointment_cancelled", "appointment_rescheduled", "appointment_reminder",
                                           "chat_message", "order_confirmed", "diagnostic_booking_confirmed"};
   for (const auto& name : expected) EXPECT_TRUE(has_template(name)) << name;
   boost::json::object data{{"name", "Ana"},          {"role", "patient"},      {"login_url", "http://app.test/login"},
                            {"reason", "r"},          {"reset_url", "http://app.test/reset?token=t"},
-                           {"expires_minutes", 30},  {"doctor_name", "Dr Rui"}, {"starts_at", "Mon 10:00"},
+                           {"expires_minutes", 30},  {"with_name", "Dr Rui"}, {"previous_starts_at", "Sun 09:00"}, {"starts_at", "Mon 10:00"},
                            {"appointment_id", 7},    {"sender_name", "Rui"},   {"preview", "hi"},
                            {"conversation_id", 3},   {"order_id", 11},         {"total", "USD 1.00"},
                            {"items", boost::json::array{boost::json::object{{"name", "Aspirin"}, {"quantity", 2}, {"price", "USD 0.50"}}}},
@@ -93,7 +93,7 @@ TEST(NotifyTemplates, HtmlIsEscapedTextIsNot) {
 }
 
 TEST(NotifyTemplates, LinksUseThePublicUrl) {
-  auto m = render("appointment_reminder", {{"name", "A"}, {"doctor_name", "D"}, {"starts_at", "S"}, {"appointment_id", 42}},
+  auto m = render("appointment_reminder", {{"name", "A"}, {"with_name", "D"}, {"starts_at", "S"}, {"appointment_id", 42}},
                   "https://care.example");
   EXPECT_NE(m.text.find("https://care.example/appointments/42"), std::string::npos);
   EXPECT_NE(m.html.find("href=\"https://care.example/appointments/42\""), std::string::npos);
