@@ -36,7 +36,8 @@ std::optional<Stored> find(soci::session& sql, const Key& key) {
   if (!sql.got_data()) return std::nullopt;
   if (hash != key.request_hash)
     throw Problem(422, "idempotency-key-reused", "Idempotency key reused",
-                  "This Idempotency-Key was already used with a different request; use a new key for a new request.");
+                  "This Idempotency-Key was already used with a different request; use a new key for a new request.")
+        .with_errors({{"Idempotency-Key", "was already used with a different request"}});
   return Stored{status, std::move(body)};
 }
 
