@@ -25,6 +25,7 @@
 #include "notify/delivery.hpp"
 #include "notify/routes.hpp"
 #include "ops/routes.hpp"
+#include "realtime/dev.hpp"
 
 using namespace medcore;
 
@@ -200,6 +201,11 @@ int main(int argc, char** argv) {
   evaluate_cmd->require_subcommand(1);
   const auto tabular = ml::add_tabular_commands(train_cmd, evaluate_cmd);
 
+  // Development servers (`dev socketio-echo`, ...).
+  auto* dev_cmd = cli.add_subcommand("dev", "Development servers and tools");
+  dev_cmd->require_subcommand(1);
+  const auto dev = realtime::add_dev_commands(dev_cmd);
+
   auto* version_cmd = cli.add_subcommand("version", "Print the version");
   auto* routes_cmd = cli.add_subcommand("routes", "List every HTTP route (method and path template)");
 
@@ -207,6 +213,7 @@ int main(int argc, char** argv) {
 
   try {
     if (auto rc = ml::run_tabular_command(*tabular)) return *rc;
+    if (auto rc = realtime::run_dev_command(*dev)) return *rc;
     if (*version_cmd) {
       std::cout << "medcore " << MEDCORE_VERSION << "\n";
       return 0;

@@ -333,14 +333,26 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     for (auto& [prefix, handler] : raw_handlers)
       if (target.starts_with(prefix)) raw = &handler;
     if (raw) {
+      const Problem too_large = problems::payload_too_large(kDefaultBodyLimit);
+      if (auto length = parser.content_length(); length && *length > kDefaultBodyLimit) {
+        co_await reply_and_close(too_large, "/");
+        break;
+      }
       if (!parser.is_done()) {
         parser.body_limit(kDefaultBodyLimit);
         stream.expires_after(std::chrono::seconds(options.read_timeout_seconds));
         auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
         (void)n;
+        if (ec == bhttp::error::body_limit) {
+          co_await reply_and_close(too_large, "/");
+          break;
+        }
         if (ec) co_return;
       }
-      if (!co_await (*raw)(stream, buffer, parser.release())) co_return;
+      // Named request and awaitable: no temporaries inside the co_await (GCC 12).
+      RawRequest raw_request = parser.release();
+      auto raw_op = (*raw)(stream, buffer, std::move(raw_request));
+      if (!co_await std::move(raw_op)) co_return;
     } else {
       Request req;
       req.method = std::string(parser.get().method_string());

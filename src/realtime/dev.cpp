@@ -1,0 +1,99 @@
+#include "realtime/dev.hpp"
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "core/crypto.hpp"
+#include "core/log.hpp"
+#include "core/worker_pool.hpp"
+#include "http/server.hpp"
+#include "realtime/mount.hpp"
+#include "realtime/server.hpp"
+
+namespace medcore::realtime {
+
+struct DevCli {
+  CLI::App* echo = nullptr;
+  std::string host = "127.0.0.1";
+  int port = 3000;
+  std::size_t io_threads = 1;
+  std::string log_level = "warn";
+};
+
+std::shared_ptr<DevCli> add_dev_commands(CLI::App* dev) {
+  auto cli = std::make_shared<DevCli>();
+  cli->echo = dev->add_subcommand("socketio-echo", "Socket.IO conformance/echo server (protocol test suite settings)");
+  cli->echo->add_option("--host", cli->host, "Address to listen on");
+  cli->echo->add_option("--port", cli->port, "Port to listen on (0 = any free port)")->check(CLI::Range(0, 65535));
+  cli->echo->add_option("--io-threads", cli->io_threads, "Network threads")->check(CLI::Range(1, 64));
+  cli->echo->add_option("--log-level", cli->log_level, "trace|debug|info|warn|error");
+  return cli;
+}
+
+namespace {
+
+// The conformance behaviour, shared by "/" and "/custom".
+void echo_namespace(Server& io, const std::string& nsp) {
+  io.on_connection(nsp, [](Socket socket) {
+    Payload auth;
+    auth.add(socket.handshake().auth);
+    socket.emit("auth", std::move(auth));
+    socket.on("message", [](Socket self, Payload args, Ack) { self.emit("message-back", std::move(args)); });
+    socket.on("message-with-ack", [](Socket, Payload args, Ack ack) { ack(std::move(args)); });
+  });
+}
+
+// The benchmark's workload: rooms of two; "relay" goes to the other members of the room.
+void bench_namespace(Server& io) {
+  io.on_connection("/bench", [](Socket socket) {
+    socket.on("join", [](Socket self, Payload args, Ack ack) {
+      if (!args.args.empty() && args.args[0].is_string()) self.join(std::string(args.args[0].get_string()));
+      ack(Payload{});
+    });
+    socket.on("relay", [](Socket self, Payload args, Ack) {
+      if (args.args.empty() || !args.args[0].is_string()) return;
+      const std::string room(args.args[0].get_string());
+      self.to(room).emit("relay", std::move(args));
+    });
+  });
+}
+
+int run_echo(const DevCli& cli) {
+  log::setup(cli.log_level);
+  crypto::init();
+  Options options;
+  options.ping_interval_ms = 300;
+  options.ping_timeout_ms = 200;
+  options.max_payload = 1000000;
+  options.connect_timeout_ms = 1000;
+  options.cors_origin = "*";
+  http::Router router;  // nothing but /socket.io/ (everything else is a 404)
+  WorkerPool general("general", 1, 64);
+  WorkerPool auth("auth", 1, 64);
+  http::ServerOptions http_options;
+  http_options.host = cli.host;
+  http_options.port = static_cast<std::uint16_t>(cli.port);
+  http_options.io_threads = cli.io_threads;
+  http::Server server(http_options, router, general, auth);
+  // Declared after the HTTP server: its sessions (and their timers) go before the io_context.
+  Server io(options);
+  echo_namespace(io, "/");
+  echo_namespace(io, "/custom");
+  bench_namespace(io);
+  server.mount_raw("/socket.io/", raw_handler(io));
+  server.bind();
+  std::cout << "socketio-echo listening on " << cli.host << ":" << server.port() << std::endl;
+  server.run();
+  general.stop();
+  auth.stop();
+  return 0;
+}
+
+}  // namespace
+
+std::optional<int> run_dev_command(const DevCli& cli) {
+  if (cli.echo && *cli.echo) return run_echo(cli);
+  return std::nullopt;
+}
+
+}  // namespace medcore::realtime

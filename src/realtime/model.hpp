@@ -1,0 +1,172 @@
+#pragma once
+// The pure half of the realtime module: Engine.IO v4 and Socket.IO v5 packet codecs, the
+// handshake request checks and the room index. No I/O, no Beast: unit-tested on their own
+// (tests/unit/realtime_model_test.cpp) and in the sanitizer build.
+#include <boost/json/array.hpp>
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace medcore::realtime {
+
+// --- base64 (standard alphabet, padded), as Engine.IO uses for binary over long-polling -------
+std::string base64_encode(std::string_view bytes);
+// nullopt when `text` is not canonical padded base64.
+std::optional<std::string> base64_decode(std::string_view text);
+
+namespace eio {
+
+enum class Type : char { open = '0', close = '1', ping = '2', pong = '3', message = '4', upgrade = '5', noop = '6' };
+
+// One Engine.IO packet. A binary packet is always a message; its data is the raw bytes.
+// The data is shared so one broadcast is encoded once and queued on every recipient.
+struct Packet {
+  Type type = Type::message;
+  bool binary = false;
+  std::shared_ptr<const std::string> data;
+
+  static Packet text(Type t, std::string d = {});
+  static Packet bytes(std::string d);
+  std::string_view view() const { return data ? std::string_view(*data) : std::string_view(); }
+};
+
+// WebSocket text frame / one polling record → packet; nullopt when malformed.
+std::optional<Packet> decode_text(std::string_view frame);
+// A text frame: type character + data. (Binary packets go out as binary frames, unencoded.)
+std::string encode_text(const Packet& p);
+// Long-polling body: records separated by \x1e, binary records as 'b' + base64.
+std::string encode_payload(const std::vector<Packet>& packets);
+// nullopt when any record is malformed (the session is then closed, as the protocol says).
+std::optional<std::vector<Packet>> decode_payload(std::string_view body);
+
+// The protocol's error codes for rejected HTTP requests (always answered 400, JSON body).
+enum class Error { transport_unknown = 0, session_unknown = 1, bad_handshake_method = 2, bad_request = 3,
+                   forbidden = 4, unsupported_protocol_version = 5 };
+std::string error_body(Error e);  // {"code":N,"message":"..."}
+
+enum class Transport { polling, websocket };
+
+// What an incoming request under the mount point asks for, or why it is refused.
+struct RequestCheck {
+  std::optional<Error> error;
+  Transport transport = Transport::polling;
+  std::string sid;  // empty: a new session (handshake)
+};
+struct Query {
+  std::map<std::string, std::string> params;
+  std::string get(const std::string& name) const;
+  bool has(const std::string& name) const { return params.count(name) != 0; }
+};
+// Decodes the query string of a request target ("/socket.io/?EIO=4&transport=polling").
+Query parse_query(std::string_view target);
+// The checks of the protocol: EIO=4, a known transport, GET for a handshake, a WebSocket
+// transport only with an Upgrade request.
+RequestCheck check_request(std::string_view method, const Query& query, bool websocket_upgrade);
+
+struct HandshakeSettings {
+  int ping_interval_ms = 25000;
+  int ping_timeout_ms = 20000;
+  std::size_t max_payload = 1000000;
+};
+// The open packet's JSON: sid, upgrades, pingInterval, pingTimeout, maxPayload.
+std::string open_payload(const std::string& sid, bool can_upgrade, const HandshakeSettings& s);
+
+}  // namespace eio
+
+namespace sio {
+
+enum class Type : int { connect = 0, disconnect = 1, event = 2, ack = 3, connect_error = 4, binary_event = 5,
+                        binary_ack = 6 };
+
+// Arguments of an event or an ack. Binary values are placeholders {"_placeholder":true,"num":i}
+// in `args`, their bytes in `binaries[i]`, exactly as they travel.
+struct Payload {
+  boost::json::array args;
+  std::vector<std::string> binaries;
+
+  // Appends a binary argument and returns nothing; the placeholder is added to args.
+  Payload& add_binary(std::string bytes);
+  Payload& add(boost::json::value v);
+};
+
+struct Packet {
+  Type type = Type::event;
+  std::string nsp = "/";
+  std::optional<std::int64_t> id;
+  std::optional<boost::json::value> data;  // CONNECT: object; EVENT/ACK: array; CONNECT_ERROR: object
+  std::vector<std::string> attachments;
+};
+
+// Packet → Engine.IO packets: one text packet, then one binary packet per attachment.
+// Binary types are chosen from the attachment count (EVENT with attachments → BINARY_EVENT).
+std::vector<eio::Packet> encode(const Packet& p);
+std::string encode_text(const Packet& p);  // the text part alone
+
+// Reassembles packets from Engine.IO messages (text header, then binary attachments).
+class Decoder {
+ public:
+  enum class Status { packet, need_more, error };
+  struct Result {
+    Status status;
+    Packet packet;        // when status == packet
+    std::string error;    // when status == error
+  };
+  Result feed_text(std::string_view text);
+  Result feed_binary(std::string bytes);
+  bool waiting_for_attachments() const { return pending_.has_value(); }
+
+ private:
+  std::optional<Packet> pending_;
+  std::size_t expected_ = 0;
+};
+
+// Structural checks of the protocol: namespace starts with '/', EVENT data is a non-empty array
+// whose first element is a string, ACK data is an array, CONNECT data (if any) is an object,
+// placeholders refer to existing attachments.
+std::optional<std::string> validate(const Packet& p);
+
+}  // namespace sio
+
+// One emit to a set of rooms, as adapters carry it between instances.
+struct BroadcastPacket {
+  std::string nsp = "/";
+  std::vector<std::string> rooms;         // empty: every socket of the namespace
+  std::vector<std::string> except_rooms;
+  std::string except_sid;                 // the sender, for socket.to(room).emit
+  std::vector<eio::Packet> frames;        // the encoded Socket.IO packet (text, then attachments)
+};
+// A broadcast as one text message (JSON; binary frames in base64) for a bus between
+// instances, tagged with the sending instance so it can skip its own.
+std::string encode_broadcast(const BroadcastPacket& b, const std::string& origin);
+struct DecodedBroadcast {
+  std::string origin;
+  BroadcastPacket packet;
+};
+std::optional<DecodedBroadcast> decode_broadcast(std::string_view text);
+
+// Which sockets of one namespace are in which room. Not thread-safe (the caller locks).
+class RoomIndex {
+ public:
+  void join(const std::string& sid, const std::string& room);
+  void leave(const std::string& sid, const std::string& room);
+  void leave_all(const std::string& sid);
+  // Sockets in any of `rooms` (every socket when `rooms` is empty), minus those in any of
+  // `except_rooms`, minus `except_sid`.
+  std::vector<std::string> select(const std::vector<std::string>& rooms, const std::vector<std::string>& except_rooms,
+                                  const std::string& except_sid) const;
+  std::set<std::string> rooms_of(const std::string& sid) const;
+  std::size_t room_count() const { return rooms_.size(); }
+  std::size_t size(const std::string& room) const;
+
+ private:
+  std::map<std::string, std::set<std::string>> rooms_;    // room → sids
+  std::map<std::string, std::set<std::string>> members_;  // sid → rooms
+};
+
+}  // namespace medcore::realtime

@@ -1,0 +1,435 @@
+// Engine.IO v4 / Socket.IO v5 on the wire, against `medcore dev socketio-echo`: raw HTTP
+// long-polling and raw WebSocket peers, modelled on the protocols' public test suites
+// (handshake, errors, heartbeat, close, upgrade, namespaces, events, acks, binary attachments).
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { PG_URL } from './harness.mjs';
+import {
+  PING_INTERVAL, PING_TIMEOUT, startEcho, eioUrl, openPolling, RawSocket, sioWebSocket, closedWithin, sleep,
+} from './support/socketio.mjs';
+
+// No database is involved: run once, in the SQLite pass.
+const skip = PG_URL ? 'realtime protocol runs in the SQLite pass only' : false;
+
+describe('Engine.IO and Socket.IO on the wire', { skip }, () => {
+  let echo;
+  let URL;
+  let WS;
+  before(async () => {
+    echo = await startEcho();
+    URL = echo.url;
+    WS = echo.wsUrl;
+  });
+  after(async () => {
+    const r = await echo.stop();
+    assert.equal(r.code, 0, 'the server stops cleanly on SIGTERM: ' + echo.output());
+  });
+
+  const poll = (sid, extra = '') => fetch(eioUrl(URL, `&sid=${sid}${extra}`));
+  const push = (sid, body) => fetch(eioUrl(URL, `&sid=${sid}`), { method: 'POST', body });
+
+  describe('handshake', () => {
+    it('opens a long-polling session with the configured settings', async () => {
+      const res = await fetch(eioUrl(URL));
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('access-control-allow-origin'), '*');
+      assert.match(res.headers.get('content-type'), /^text\/plain/);
+      const text = await res.text();
+      assert.equal(text[0], '0');
+      const value = JSON.parse(text.substring(1));
+      assert.deepEqual(Object.keys(value).sort(), ['maxPayload', 'pingInterval', 'pingTimeout', 'sid', 'upgrades']);
+      assert.equal(typeof value.sid, 'string');
+      assert.ok(value.sid.length >= 16);
+      assert.deepEqual(value.upgrades, ['websocket']);
+      assert.equal(value.pingInterval, PING_INTERVAL);
+      assert.equal(value.pingTimeout, PING_TIMEOUT);
+      assert.equal(value.maxPayload, 1000000);
+    });
+
+    it('gives every session its own sid', async () => {
+      const sids = new Set(await Promise.all([1, 2, 3, 4, 5].map(() => openPolling(URL))));
+      assert.equal(sids.size, 5);
+    });
+
+    it('refuses a missing or wrong EIO version with code 5', async () => {
+      for (const q of ['transport=polling', 'EIO=abc&transport=polling', 'EIO=3&transport=polling']) {
+        const res = await fetch(`${URL}/socket.io/?${q}`);
+        assert.equal(res.status, 400, q);
+        assert.deepEqual(await res.json(), { code: 5, message: 'Unsupported protocol version' });
+      }
+    });
+
+    it('refuses an unknown transport with code 0', async () => {
+      for (const q of ['EIO=4', 'EIO=4&transport=abc', 'EIO=4&transport=constructor']) {
+        const res = await fetch(`${URL}/socket.io/?${q}`);
+        assert.equal(res.status, 400, q);
+        assert.equal(res.headers.get('access-control-allow-origin'), '*');
+        assert.deepEqual(await res.json(), { code: 0, message: 'Transport unknown' });
+      }
+    });
+
+    it('refuses a handshake that is not a GET with code 2', async () => {
+      for (const method of ['POST', 'PUT', 'DELETE']) {
+        const res = await fetch(eioUrl(URL), { method, body: method === 'DELETE' ? undefined : '40' });
+        assert.equal(res.status, 400, method);
+        assert.deepEqual(await res.json(), { code: 2, message: 'Bad handshake method' });
+      }
+    });
+
+    it('refuses an unknown sid with code 1', async () => {
+      for (const sid of ['test', 'x'.repeat(20), '']) {
+        const res = await poll(sid);
+        assert.equal(res.status, 400);
+        assert.deepEqual(await res.json(), { code: 1, message: 'Session ID unknown' });
+      }
+      const res = await push('nope', '42["x"]');
+      assert.equal(res.status, 400);
+      assert.deepEqual(await res.json(), { code: 1, message: 'Session ID unknown' });
+    });
+
+    it('answers a CORS preflight', async () => {
+      const res = await fetch(eioUrl(URL), {
+        method: 'OPTIONS',
+        headers: { origin: 'http://example.test', 'access-control-request-headers': 'content-type' },
+      });
+      assert.equal(res.status, 204);
+      assert.equal(res.headers.get('access-control-allow-origin'), '*');
+      assert.match(res.headers.get('access-control-allow-methods'), /POST/);
+      assert.equal(res.headers.get('access-control-allow-headers'), 'content-type');
+    });
+
+    it('opens a WebSocket session with no further upgrades', async () => {
+      const raw = new RawSocket(`${WS}/socket.io/?EIO=4&transport=websocket`);
+      const data = await raw.next();
+      assert.equal(data[0], '0');
+      const value = JSON.parse(data.substring(1));
+      assert.deepEqual(value.upgrades, []);
+      assert.equal(value.pingInterval, PING_INTERVAL);
+      assert.equal(value.maxPayload, 1000000);
+      raw.close();
+    });
+
+    it('refuses WebSocket handshakes with a bad EIO or transport', async () => {
+      for (const q of ['transport=websocket', 'EIO=abc&transport=websocket', 'EIO=4', 'EIO=4&transport=abc']) {
+        const raw = new RawSocket(`${WS}/socket.io/?${q}`);
+        await assert.rejects(raw.opened, q);
+        assert.notEqual(await closedWithin(raw, 2000), 'timeout', q);
+      }
+    });
+
+    it('answers 404 outside the mount path', async () => {
+      const res = await fetch(`${URL}/socket.io/other?EIO=4&transport=polling`);
+      assert.equal(res.status, 404);
+    });
+  });
+
+  describe('long-polling', () => {
+    it('batches packets with the record separator', async () => {
+      const sid = await openPolling(URL);
+      let res = await push(sid, '40\x1e42["message","a"]\x1e42["message",1,{"b":[true]}]');
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), 'ok');
+      res = await poll(sid);
+      const records = (await res.text()).split('\x1e');
+      assert.match(records[0], /^40\{"sid":"[^"]+"\}$/);
+      assert.deepEqual(records.slice(1), ['42["auth",null]', '42["message-back","a"]', '42["message-back",1,{"b":[true]}]']);
+    });
+
+    it('carries binary attachments as base64 records', async () => {
+      const sid = await openPolling(URL);
+      await push(sid, '40');
+      await (await poll(sid)).text();  // CONNECT answer + auth
+      const res = await push(sid, '451-["message",{"_placeholder":true,"num":0}]\x1ebAQIDBA==');
+      assert.equal(await res.text(), 'ok');
+      const body = await (await poll(sid)).text();
+      assert.equal(body, '451-["message-back",{"_placeholder":true,"num":0}]\x1ebAQIDBA==');
+    });
+
+    it('closes the session on an invalid packet', async () => {
+      const sid = await openPolling(URL);
+      const res = await push(sid, 'abc');
+      assert.equal(res.status, 400);
+      assert.equal((await poll(sid)).status, 400);
+    });
+
+    it('closes the session on invalid base64', async () => {
+      const sid = await openPolling(URL);
+      const res = await push(sid, 'b!!!');
+      assert.equal(res.status, 400);
+      assert.equal((await poll(sid)).status, 400);
+    });
+
+    it('closes the session on duplicate GET requests', async () => {
+      const sid = await openPolling(URL);
+      const [first, second] = await Promise.all([poll(sid), sleep(20).then(() => poll(sid, '&t=burst'))]);
+      assert.equal(first.status, 200);
+      assert.equal(await first.text(), '1');
+      assert.equal(second.status, 400);
+      assert.equal((await poll(sid)).status, 400);
+    });
+
+    it('answers 413 to a payload above maxPayload and ends the session', async () => {
+      const sid = await openPolling(URL);
+      const res = await push(sid, '4' + 'x'.repeat(1000001));
+      assert.equal(res.status, 413);
+      assert.equal((await poll(sid)).status, 400);
+    });
+
+    it('refuses a body above the HTTP limit without reading it', async () => {
+      const sid = await openPolling(URL);
+      const res = await push(sid, '4' + 'x'.repeat(2 * 1024 * 1024));
+      assert.equal(res.status, 413);
+    });
+  });
+
+  describe('heartbeat', () => {
+    it('sends pings on long-polling and keeps the session while pongs come back', async () => {
+      const sid = await openPolling(URL);
+      for (let i = 0; i < 3; i++) {
+        const res = await poll(sid);
+        assert.equal(res.status, 200);
+        assert.equal(await res.text(), '2');
+        const pong = await push(sid, '3');
+        assert.equal(pong.status, 200);
+      }
+    });
+
+    it('closes a long-polling session after a ping timeout', async () => {
+      const sid = await openPolling(URL);
+      await sleep(PING_INTERVAL + PING_TIMEOUT + 50);
+      assert.equal((await poll(sid)).status, 400);
+    });
+
+    it('sends pings on WebSocket', async () => {
+      const raw = new RawSocket(`${WS}/socket.io/?EIO=4&transport=websocket`);
+      await raw.next();
+      for (let i = 0; i < 3; i++) {
+        assert.equal(await raw.next(), '2');
+        raw.send('3');
+      }
+      raw.close();
+    });
+
+    it('closes a WebSocket that does not answer pings', async () => {
+      const raw = new RawSocket(`${WS}/socket.io/?EIO=4&transport=websocket`);
+      const started = Date.now();
+      await raw.next();
+      assert.notEqual(await closedWithin(raw, 3000), 'timeout');
+      assert.ok(Date.now() - started >= PING_INTERVAL, 'not before the first ping was due');
+    });
+  });
+
+  describe('close', () => {
+    it('ends a long-polling session on a close packet (the pending poll gets a noop)', async () => {
+      const sid = await openPolling(URL);
+      const [pollRes] = await Promise.all([poll(sid), sleep(20).then(() => push(sid, '1'))]);
+      assert.equal(pollRes.status, 200);
+      assert.equal(await pollRes.text(), '6');
+      assert.equal((await poll(sid)).status, 400);
+    });
+
+    it('ends a WebSocket session on a close packet', async () => {
+      const raw = new RawSocket(`${WS}/socket.io/?EIO=4&transport=websocket`);
+      await raw.next();
+      raw.send('1');
+      assert.notEqual(await closedWithin(raw, 2000), 'timeout');
+    });
+  });
+
+  describe('upgrade', () => {
+    it('upgrades from long-polling to WebSocket (probe, noop, upgrade)', async () => {
+      const sid = await openPolling(URL);
+      await push(sid, '40');
+      await (await poll(sid)).text();
+      const raw = new RawSocket(`${WS}/socket.io/?EIO=4&transport=websocket&sid=${sid}`);
+      await raw.opened;
+      raw.send('2probe');
+      assert.equal(await raw.next(), '3probe');
+      const pollRes = await poll(sid);
+      assert.equal(pollRes.status, 200);
+      assert.equal(await pollRes.text(), '6');
+      raw.send('5');
+      raw.send('42["message","over websocket"]');
+      let msg = await raw.next();
+      while (msg === '2') { raw.send('3'); msg = await raw.next(); }
+      assert.equal(msg, '42["message-back","over websocket"]');
+      raw.close();
+    });
+
+    it('refuses HTTP requests with the same sid after the upgrade', async () => {
+      const sid = await openPolling(URL);
+      const raw = new RawSocket(`${WS}/socket.io/?EIO=4&transport=websocket&sid=${sid}`);
+      await raw.opened;
+      raw.send('2probe');
+      assert.equal(await raw.next(), '3probe');
+      raw.send('5');
+      await sleep(30);
+      const res = await poll(sid);
+      assert.equal(res.status, 400);
+      assert.deepEqual(await res.json(), { code: 3, message: 'Bad request' });
+      raw.close();
+    });
+
+    it('refuses a second WebSocket with the same sid after the upgrade', async () => {
+      const sid = await openPolling(URL);
+      const raw = new RawSocket(`${WS}/socket.io/?EIO=4&transport=websocket&sid=${sid}`, { skipPings: true });
+      await raw.opened;
+      raw.send('2probe');
+      assert.equal(await raw.next(), '3probe');
+      raw.send('5');
+      await sleep(30);
+      const second = new RawSocket(`${WS}/socket.io/?EIO=4&transport=websocket&sid=${sid}`);
+      await assert.rejects(second.opened);
+      assert.notEqual(await closedWithin(second, 2000), 'timeout');
+      raw.send('40');
+      assert.match(await raw.next(), /^40\{"sid":/);
+      raw.close();
+    });
+
+    it('refuses an upgrade of an unknown sid', async () => {
+      const raw = new RawSocket(`${WS}/socket.io/?EIO=4&transport=websocket&sid=unknown`);
+      await assert.rejects(raw.opened);
+    });
+  });
+
+  describe('Socket.IO namespaces', () => {
+    async function connectRaw(packet) {
+      const raw = new RawSocket(`${WS}/socket.io/?EIO=4&transport=websocket`, { skipPings: true });
+      await raw.next();
+      raw.send(packet);
+      return raw;
+    }
+
+    it('connects to the main namespace and emits the handshake auth', async () => {
+      const raw = await connectRaw('40');
+      const answer = await raw.next();
+      assert.match(answer, /^40\{"sid":"[A-Za-z0-9_-]+"\}$/);
+      assert.equal(await raw.next(), '42["auth",null]');
+      raw.close();
+    });
+
+    it('passes the CONNECT payload as auth', async () => {
+      const raw = await connectRaw('40{"token":"123"}');
+      assert.match(await raw.next(), /^40\{"sid":/);
+      assert.equal(await raw.next(), '42["auth",{"token":"123"}]');
+      raw.close();
+    });
+
+    it('connects to a custom namespace', async () => {
+      const raw = await connectRaw('40/custom,{"token":"abc"}');
+      const answer = await raw.next();
+      assert.match(answer, /^40\/custom,\{"sid":"[^"]+"\}$/);
+      assert.equal(await raw.next(), '42/custom,["auth",{"token":"abc"}]');
+      raw.close();
+    });
+
+    it('refuses an unknown namespace with CONNECT_ERROR', async () => {
+      const raw = await connectRaw('40/random');
+      assert.equal(await raw.next(), '44/random,{"message":"Invalid namespace"}');
+      raw.close();
+    });
+
+    it('closes the connection on an invalid handshake', async () => {
+      const raw = await connectRaw('4abc');
+      assert.notEqual(await closedWithin(raw, 2000), 'timeout');
+    });
+
+    it('closes a connection that joins no namespace within the connect timeout', async () => {
+      const raw = new RawSocket(`${WS}/socket.io/?EIO=4&transport=websocket`, { skipPings: true });
+      const started = Date.now();
+      await raw.next();
+      assert.notEqual(await closedWithin(raw, 3000), 'timeout');
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed >= 900 && elapsed < 2500, `closed after ${elapsed} ms (connect timeout 1000 ms)`);
+    });
+
+    it('disconnects from the main namespace; the connection stays', async () => {
+      const raw = await sioWebSocket(WS);
+      raw.skipPings = false;
+      raw.send('41');
+      assert.equal(await raw.next(), '2');
+      raw.close();
+    });
+
+    it('leaves a custom namespace while the main one goes on', async () => {
+      const raw = await sioWebSocket(WS);
+      raw.send('40/custom');
+      assert.match(await raw.next(), /^40\/custom,/);
+      assert.equal(await raw.next(), '42/custom,["auth",null]');
+      raw.send('41/custom');
+      raw.send('42/custom,["message","ignored"]');
+      raw.send('42["message","message to main namespace"]');
+      assert.equal(await raw.next(), '42["message-back","message to main namespace"]');
+      raw.close();
+    });
+  });
+
+  describe('Socket.IO events', () => {
+    it('echoes a plain-text event', async () => {
+      const raw = await sioWebSocket(WS);
+      raw.send('42["message",1,"2",{"3":[true]}]');
+      assert.equal(await raw.next(), '42["message-back",1,"2",{"3":[true]}]');
+      raw.close();
+    });
+
+    it('echoes binary attachments as binary frames', async () => {
+      const raw = await sioWebSocket(WS);
+      raw.send('452-["message",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]');
+      raw.send(Uint8Array.from([1, 2, 3]));
+      raw.send(Uint8Array.from([4, 5, 6]));
+      assert.equal(await raw.next(), '452-["message-back",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]');
+      assert.deepEqual(await raw.next(), Buffer.from([1, 2, 3]));
+      assert.deepEqual(await raw.next(), Buffer.from([4, 5, 6]));
+      raw.close();
+    });
+
+    it('answers an event with an ack', async () => {
+      const raw = await sioWebSocket(WS);
+      raw.send('42456["message-with-ack",1,"2",{"3":[false]}]');
+      assert.equal(await raw.next(), '43456[1,"2",{"3":[false]}]');
+      raw.close();
+    });
+
+    it('answers a binary event with a binary ack', async () => {
+      const raw = await sioWebSocket(WS);
+      raw.send('452-789["message-with-ack",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]');
+      raw.send(Uint8Array.from([1, 2, 3]));
+      raw.send(Uint8Array.from([4, 5, 6]));
+      assert.equal(await raw.next(), '462-789[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]');
+      assert.deepEqual(await raw.next(), Buffer.from([1, 2, 3]));
+      assert.deepEqual(await raw.next(), Buffer.from([4, 5, 6]));
+      raw.close();
+    });
+
+    for (const [what, frame] of [
+      ['unknown packet type', '4abc'],
+      ['payload that is not an array', '42{}'],
+      ['invalid ack id', '42abc["message-with-ack",1]'],
+      ['empty event', '42[]'],
+      ['reserved event name', '42["disconnect"]'],
+      ['placeholder without attachment', '451-["message",{"_placeholder":true,"num":5}]'],
+      ['unexpected binary frame', Uint8Array.from([9, 9])],
+      ['invalid JSON', '42["message",'],
+    ]) {
+      it(`closes the connection on an invalid packet: ${what}`, async () => {
+        const raw = await sioWebSocket(WS);
+        raw.send(frame);
+        if (what === 'placeholder without attachment') raw.send(Uint8Array.from([1]));
+        assert.notEqual(await closedWithin(raw, 2000), 'timeout');
+      });
+    }
+
+    it('survives a burst of malformed input and keeps serving others', async () => {
+      const bad = ['', '4', '5', '0', '4/', '42/custom', '43', '46-', '4999999999-[]', '42' + '['.repeat(10000)];
+      for (const body of bad) {
+        const sid = await openPolling(URL);
+        const res = await push(sid, body);
+        assert.ok([200, 400].includes(res.status), `${JSON.stringify(body.slice(0, 20))} → ${res.status}`);
+      }
+      const raw = await sioWebSocket(WS);
+      raw.send('42["message","still here"]');
+      assert.equal(await raw.next(), '42["message-back","still here"]');
+      raw.close();
+    });
+  });
+});
