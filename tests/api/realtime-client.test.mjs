@@ -1,0 +1,171 @@
+// The official JavaScript client (npm socket.io-client v4) against `medcore dev socketio-echo`:
+// polling only, WebSocket only and the upgrade; events, acks, binary, namespaces, auth, rooms,
+// and reconnection after the server goes away.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { io } from 'socket.io-client';
+import { PG_URL } from './harness.mjs';
+import { startEcho, sleep } from './support/socketio.mjs';
+
+const skip = PG_URL ? 'realtime client suite runs in the SQLite pass only' : false;
+
+function once(emitter, event, ms = 3000) {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no "${event}" within ${ms} ms`)), ms);
+    emitter.once(event, (...args) => { clearTimeout(t); resolve(args); });
+  });
+}
+
+describe('socket.io-client against medcore', { skip }, () => {
+  let echo;
+  const clients = [];
+  const connect = (nsp, opts = {}) => {
+    const socket = io(echo.url + nsp, { forceNew: true, reconnection: false, ...opts });
+    clients.push(socket);
+    return socket;
+  };
+  before(async () => { echo = await startEcho(); });
+  after(async () => {
+    for (const c of clients) c.disconnect();
+    await echo.stop();
+  });
+
+  for (const [name, opts] of [
+    ['polling only', { transports: ['polling'] }],
+    ['WebSocket only', { transports: ['websocket'] }],
+    ['polling then upgrade', { transports: ['polling', 'websocket'] }],
+  ]) {
+    describe(name, () => {
+      it('connects, receives its auth and echoes events, acks and binary', async () => {
+        const socket = connect('/', { ...opts, auth: { token: 'abc' } });
+        const [auth] = await once(socket, 'auth');
+        assert.deepEqual(auth, { token: 'abc' });
+        assert.ok(socket.connected);
+        assert.equal(typeof socket.id, 'string');
+
+        socket.emit('message', 1, '2', { 3: [true] });
+        assert.deepEqual(await once(socket, 'message-back'), [1, '2', { 3: [true] }]);
+
+        const answer = await socket.timeout(2000).emitWithAck('message-with-ack', 'x', { y: null });
+        assert.deepEqual(answer, 'x');
+
+        const bytes = Buffer.from([0, 1, 2, 250, 255]);
+        socket.emit('message', 'file', bytes, { nested: Buffer.from('héllo') });
+        const [label, back, nested] = await once(socket, 'message-back');
+        assert.equal(label, 'file');
+        assert.deepEqual(Buffer.from(back), bytes);
+        assert.equal(Buffer.from(nested.nested).toString(), 'héllo');
+
+        const binaryAck = await socket.timeout(2000).emitWithAck('message-with-ack', Buffer.from([7, 8, 9]));
+        assert.deepEqual(Buffer.from(binaryAck), Buffer.from([7, 8, 9]));
+
+        // Many in a row arrive complete and in order (batched on polling).
+        const received = [];
+        const all = new Promise((resolve) => socket.on('message-back', (n) => {
+          received.push(n);
+          if (received.length === 50) resolve();
+        }));
+        for (let i = 0; i < 50; i++) socket.emit('message', i);
+        await all;
+        assert.deepEqual(received, [...Array(50).keys()]);
+        socket.off('message-back');
+
+        if (name === 'polling then upgrade') {
+          if (socket.io.engine.transport.name !== 'websocket') await once(socket.io.engine, 'upgrade');
+          assert.equal(socket.io.engine.transport.name, 'websocket');
+          socket.emit('message', 'after upgrade');
+          assert.deepEqual(await once(socket, 'message-back'), ['after upgrade']);
+        } else {
+          await sleep(800);  // a few heartbeats (pingInterval 300 ms): still connected, same transport
+          assert.ok(socket.connected);
+          assert.equal(socket.io.engine.transport.name, opts.transports[0]);
+        }
+        socket.disconnect();
+      });
+    });
+  }
+
+  it('serves the /custom namespace over the same connection as /', async () => {
+    const main = connect('/', { transports: ['polling'], forceNew: true });
+    await once(main, 'auth');
+    const custom = io(echo.url + '/custom', { transports: ['polling'], reconnection: false, auth: { room: 7 } });
+    clients.push(custom);
+    const [auth] = await once(custom, 'auth');
+    assert.deepEqual(auth, { room: 7 });
+    custom.emit('message', 'to custom');
+    assert.deepEqual(await once(custom, 'message-back'), ['to custom']);
+    assert.deepEqual(await custom.timeout(2000).emitWithAck('message-with-ack', 42), 42);
+    custom.disconnect();
+    main.disconnect();
+  });
+
+  it('reports a connect_error for an unknown namespace', async () => {
+    const socket = connect('/nowhere');
+    const [err] = await once(socket, 'connect_error');
+    assert.equal(err.message, 'Invalid namespace');
+  });
+
+  it('relays within a room of two and not to the sender or other rooms', async () => {
+    const [a, b, c] = ['websocket', 'polling', 'websocket'].map((t) => connect('/bench', { transports: [t] }));
+    await Promise.all([a, b, c].map((s) => once(s, 'connect')));
+    await a.timeout(2000).emitWithAck('join', 'room-1');
+    await b.timeout(2000).emitWithAck('join', 'room-1');
+    await c.timeout(2000).emitWithAck('join', 'room-2');
+    const seen = { a: [], b: [], c: [] };
+    a.on('relay', (...args) => seen.a.push(args));
+    b.on('relay', (...args) => seen.b.push(args));
+    c.on('relay', (...args) => seen.c.push(args));
+    a.emit('relay', 'room-1', 'hello b');
+    b.emit('relay', 'room-1', 'hello a', Buffer.from([1, 2]));
+    await sleep(300);
+    assert.deepEqual(seen.b, [['room-1', 'hello b']]);
+    assert.equal(seen.a.length, 1);
+    assert.equal(seen.a[0][1], 'hello a');
+    assert.deepEqual(Buffer.from(seen.a[0][2]), Buffer.from([1, 2]));
+    assert.deepEqual(seen.c, []);
+  });
+
+  it('reconnects by itself after the server drops and comes back', async () => {
+    const server = await startEcho();
+    try {
+      const socket = io(server.url, { transports: ['websocket'], reconnectionDelay: 100, reconnectionDelayMax: 200 });
+      clients.push(socket);
+      await once(socket, 'connect');
+      const firstId = socket.id;
+      const dropped = once(socket, 'disconnect');
+      await server.stop('SIGKILL');
+      const [reason] = await dropped;
+      assert.equal(reason, 'transport close');
+      const again = await startEcho({ port: server.port });
+      try {
+        await once(socket, 'connect', 5000);
+        assert.notEqual(socket.id, firstId);
+        socket.emit('message', 'back');
+        assert.deepEqual(await once(socket, 'message-back'), ['back']);
+        socket.disconnect();
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('polling clients reconnect too', async () => {
+    const server = await startEcho();
+    const socket = io(server.url, { transports: ['polling'], reconnectionDelay: 100, reconnectionDelayMax: 200 });
+    clients.push(socket);
+    await once(socket, 'connect');
+    const dropped = once(socket, 'disconnect');
+    await server.stop('SIGKILL');
+    await dropped;
+    const again = await startEcho({ port: server.port });
+    try {
+      await once(socket, 'connect', 5000);
+      assert.deepEqual(await socket.timeout(2000).emitWithAck('message-with-ack', 'ok'), 'ok');
+      socket.disconnect();
+    } finally {
+      await again.stop();
+    }
+  });
+});
