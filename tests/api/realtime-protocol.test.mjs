@@ -177,8 +177,13 @@ describe('Engine.IO and Socket.IO on the wire', { skip }, () => {
 
     it('refuses a body above the HTTP limit without reading it', async () => {
       const sid = await openPolling(URL);
-      const res = await push(sid, '4' + 'x'.repeat(2 * 1024 * 1024));
-      assert.equal(res.status, 413);
+      // The server answers 413 and closes while the client may still be uploading: the client
+      // sees either the 413 or a reset connection, never a success.
+      const status = await push(sid, '4' + 'x'.repeat(2 * 1024 * 1024)).then((r) => r.status, () => 'reset');
+      assert.ok(status === 413 || status === 'reset', String(status));
+      // The request never reached the session, which still works.
+      const res = await push(sid, '40');
+      assert.equal(res.status, 200);
     });
   });
 
