@@ -35,6 +35,9 @@ CleanupResult cleanup(App& app, EpochMs now) {
                                            "AND finished_at < :c1",
                             soci::use(month_ago));
     r.jobs = affected(jobs);
+    // Idempotency keys protect retries of one request; a day covers any sane client retry policy.
+    soci::statement keys = (sql.prepare << "DELETE FROM idempotency_keys WHERE created_at < :c1", soci::use(day_ago));
+    r.idempotency_keys = affected(keys);
     return r;
   });
 }
@@ -43,7 +46,8 @@ void register_cleanup(Runner& runner, App& app) {
   runner.handle(kCleanupKind, [&app](const Job& job) {
     const CleanupResult r = cleanup(app, now_ms());
     log::info("cleanup_done",
-              {{"id", job.id}, {"sessions", r.sessions}, {"password_tokens", r.password_tokens}, {"jobs", r.jobs}});
+              {{"id", job.id}, {"sessions", r.sessions}, {"password_tokens", r.password_tokens}, {"jobs", r.jobs},
+               {"idempotency_keys", r.idempotency_keys}});
   });
   runner.recurring(kCleanupRule, kCleanupCron, kCleanupKind);
 }

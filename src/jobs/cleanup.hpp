@@ -18,6 +18,7 @@ struct CleanupResult {
   std::int64_t sessions = 0;
   std::int64_t password_tokens = 0;
   std::int64_t jobs = 0;
+  std::int64_t idempotency_keys = 0;
 };
 
 // Deletes, in one transaction: sessions that expired (idle or absolute) or were revoked more than

@@ -63,7 +63,7 @@ describe('sign-up', () => {
     assert.equal(u.phone, body.phone);
     assert.match(u.created_at, ISO_UTC);
     assert.ok(Math.abs(Date.parse(u.created_at) - Date.now()) < 120_000, 'created_at is now');
-    assert.deepEqual(u.patient, { date_of_birth: body.date_of_birth, sex: body.sex });
+    assert.deepEqual(u.patient, { date_of_birth: body.date_of_birth, sex: body.sex, time_zone: 'UTC' });
     assert.equal(u.doctor, null);
     assert.ok(!('password' in u) && !('password_hash' in u));
     // the cookie is a working session
@@ -208,12 +208,12 @@ describe('PATCH /me', () => {
 
   it('patient updates name, phone, date_of_birth, sex', async () => {
     const r = await api(server, 'PATCH', '/api/v1/me', {
-      session: patient, body: { name: 'Ana M. Lima', phone: '(351) 222-333', date_of_birth: '1985-12-31', sex: 'intersex' },
+      session: patient, body: { name: 'Ana M. Lima', phone: '(351) 222-333', date_of_birth: '1985-12-31', sex: 'intersex', time_zone: 'America/Sao_Paulo' },
     });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.user.name, 'Ana M. Lima');
     assert.equal(r.json.user.phone, '(351) 222-333');
-    assert.deepEqual(r.json.user.patient, { date_of_birth: '1985-12-31', sex: 'intersex' });
+    assert.deepEqual(r.json.user.patient, { date_of_birth: '1985-12-31', sex: 'intersex', time_zone: 'America/Sao_Paulo' });
     const me = await api(server, 'GET', '/api/v1/me', { session: patient });
     assert.deepEqual(me.json.user, r.json.user);
   });
@@ -268,10 +268,10 @@ describe('PATCH /me', () => {
 
   it('invalid values → 422 naming each field', async () => {
     const r = await api(server, 'PATCH', '/api/v1/me', {
-      session: patient, body: { name: '', phone: 'abc', date_of_birth: '2999-01-01', sex: 'other' },
+      session: patient, body: { name: '', phone: 'abc', date_of_birth: '2999-01-01', sex: 'other', time_zone: 'Mars/Olympus' },
     });
     assertProblem(r, 422, 'validation');
-    for (const f of ['name', 'phone', 'date_of_birth', 'sex']) assert.ok(errorFields(r).includes(f), `${f} in ${JSON.stringify(r.json.errors)}`);
+    for (const f of ['name', 'phone', 'date_of_birth', 'sex', 'time_zone']) assert.ok(errorFields(r).includes(f), `${f} in ${JSON.stringify(r.json.errors)}`);
   });
 });
 

@@ -13,6 +13,13 @@ const ROLES = ['anon', 'patient', 'other', 'pending', 'approved', 'admin'];
 const anyone = (s) => Object.fromEntries(ROLES.map((r) => [r, s]));
 const signedIn = (s) => ({ ...anyone(s), anon: 401 });
 const adminOnly = (s) => ({ anon: 401, patient: 403, other: 403, pending: 403, approved: 403, admin: s });
+const NOT_APPROVED = [403, 'doctor-not-approved'];
+const approvedDoctorOnly = (s) => ({ anon: 401, patient: 403, other: 403, pending: NOT_APPROVED, approved: s, admin: 403 });
+// The booking is between `patient` and `approved`; everyone else learns nothing (404), admins are refused.
+const participantsOnly = (s) => ({ anon: 401, patient: s, other: 404, pending: 404, approved: s, admin: 403 });
+const ALL_DAY = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '24:00' }));
+const HALF_HOUR = 30 * 60_000;
+const slotAt = (days, k = 0) => new Date((Math.ceil((Date.now() + days * 86_400_000) / HALF_HOUR) + k) * HALF_HOUR).toISOString();
 
 let server;
 const S = {}; // role → session
@@ -45,6 +52,22 @@ const ROUTES = [
   ['PATCH', '/api/v1/me/notifications', () => '/api/v1/me/notifications', () => ({ chat: true }), signedIn(200)],
   ['GET', '/api/v1/admin/outbox', () => '/api/v1/admin/outbox?status=dead', null, adminOnly(200)],
   ['POST', '/api/v1/admin/outbox/{id}/retry', () => '/api/v1/admin/outbox/99999999/retry', null, adminOnly(404)],
+  ['GET', '/api/v1/doctor/availability', () => '/api/v1/doctor/availability', null, approvedDoctorOnly(200)],
+  ['PUT', '/api/v1/doctor/availability', () => '/api/v1/doctor/availability', () => ({ time_zone: 'UTC', slot_minutes: 30, weekly: ALL_DAY }), approvedDoctorOnly(200)],
+  ['POST', '/api/v1/doctor/availability/exceptions', () => '/api/v1/doctor/availability/exceptions', () => ({ date: T.exceptionDate, kind: 'extra', start: '01:00', end: '02:00' }), approvedDoctorOnly(201)],
+  ['DELETE', '/api/v1/doctor/availability/exceptions/{id}', () => '/api/v1/doctor/availability/exceptions/99999999', null, approvedDoctorOnly(404)],
+  ['GET', '/api/v1/doctors/{id}/slots', () => `/api/v1/doctors/${T.approvedId}/slots`, null, anyone(200)],
+  ['POST', '/api/v1/appointments', () => '/api/v1/appointments', (role) => ({ doctor_id: T.approvedId, start: role === 'other' ? T.slotOther : T.slotPatient }),
+    { anon: 401, patient: 201, other: 201, pending: 403, approved: 403, admin: 403 }],
+  ['GET', '/api/v1/appointments', () => '/api/v1/appointments', null, { anon: 401, patient: 200, other: 200, pending: NOT_APPROVED, approved: 200, admin: 403 }],
+  ['GET', '/api/v1/appointments/{id}', () => `/api/v1/appointments/${T.appointment}`, null, participantsOnly(200)],
+  ['GET', '/api/v1/appointments/{id}.ics', () => `/api/v1/appointments/${T.appointment}.ics`, null, participantsOnly(200)],
+  ['POST', '/api/v1/appointments/{id}/cancel', () => `/api/v1/appointments/${T.toCancel}/cancel`, () => ({ reason: 'Cannot come.' }),
+    { anon: 401, patient: 200, other: 404, pending: 404, approved: 409, admin: 403 }],
+  ['POST', '/api/v1/appointments/{id}/reschedule', () => `/api/v1/appointments/${T.toMove}/reschedule`, () => ({ start: T.moveTo }),
+    { anon: 401, patient: 200, other: 404, pending: 403, approved: 403, admin: 403 }],
+  ['POST', '/api/v1/appointments/{id}/complete', () => `/api/v1/appointments/${T.appointment}/complete`, null, { ...approvedDoctorOnly(409), patient: 403, other: 403 }],
+  ['POST', '/api/v1/appointments/{id}/no-show', () => `/api/v1/appointments/${T.appointment}/no-show`, null, { ...approvedDoctorOnly(409), patient: 403, other: 403 }],
 ];
 
 const SLUG = { 401: 'unauthenticated', 403: 'forbidden' };
@@ -64,6 +87,20 @@ before(async () => {
   T.toReject = (await signupDoctor(server, { name: 'Dr To Reject' })).user.id;
   T.toSuspend = (await signupDoctor(server, { name: 'Dr To Suspend' })).user.id;
   await approveDoctor(server, S.admin, T.toSuspend);
+  const hours = await api(server, 'PUT', '/api/v1/doctor/availability', { session: S.approved, body: { time_zone: 'UTC', slot_minutes: 30, weekly: ALL_DAY } });
+  assert.equal(hours.status, 200, hours.text);
+  const book = async (start) => {
+    const r = await api(server, 'POST', '/api/v1/appointments', { session: S.patient, body: { doctor_id: T.approvedId, start } });
+    assert.equal(r.status, 201, r.text);
+    return r.json.id;
+  };
+  T.appointment = await book(slotAt(3));
+  T.toCancel = await book(slotAt(3, 2));
+  T.toMove = await book(slotAt(3, 4));
+  T.moveTo = slotAt(3, 6);
+  T.slotPatient = slotAt(4);
+  T.slotOther = slotAt(4, 2);
+  T.exceptionDate = slotAt(200).slice(0, 10);
   T.toReinstate = (await signupDoctor(server, { name: 'Dr To Reinstate' })).user.id;
   await approveDoctor(server, S.admin, T.toReinstate);
   const s = await api(server, 'POST', `/api/v1/admin/doctors/${T.toReinstate}/suspend`, { session: S.admin, body: { reason: 'Temporarily.' } });
@@ -94,11 +131,12 @@ describe('authorization matrix', () => {
         if (opts.fresh && session) session = await login(server, session.email, session.password);
         const body = bodyFn ? bodyFn(role) : undefined;
         const r = await api(server, method, pathFn(T), { session, body });
-        const want = expected[role];
+        // An expectation is a status, '4xx', or [status, slug] when the slug is not the usual one.
+        const [want, slug] = Array.isArray(expected[role]) ? expected[role] : [expected[role], SLUG[expected[role]]];
         const ok = want === '4xx' ? r.status >= 400 && r.status < 500 : r.status === want;
         if (!ok) { failures.push(`${role}: expected ${want}, got ${r.status} ${r.text.slice(0, 160)}`); continue; }
         if (r.status >= 400) {
-          try { assertProblem(r, r.status, SLUG[r.status] && want !== '4xx' ? SLUG[r.status] : undefined); } catch (e) { failures.push(`${role}: ${e.message}`); }
+          try { assertProblem(r, r.status, want !== '4xx' ? slug : undefined); } catch (e) { failures.push(`${role}: ${e.message}`); }
         }
       }
       assert.deepEqual(failures, []);
@@ -112,7 +150,8 @@ describe('authorization matrix', () => {
       for (const [method, pattern, pathFn, , expected] of ROUTES) {
         if (method !== 'GET') continue;
         const r = await api(server, method, pathFn(T), { session: { token: b.token } });
-        if (r.status !== expected[role]) failures.push(`${role} ${method} ${pattern}: expected ${expected[role]}, got ${r.status}`);
+        const want = Array.isArray(expected[role]) ? expected[role][0] : expected[role];
+        if (r.status !== want) failures.push(`${role} ${method} ${pattern}: expected ${expected[role]}, got ${r.status}`);
       }
     }
     assert.deepEqual(failures, []);

@@ -327,12 +327,21 @@ TEST_F(JobsTest, NightlyCleanupDeletesOnlyWhatIsPastItsGrace) {
     job("cancelled", now - 31 * day);
     job("done", now - 29 * day);
     job("pending", 0);
+    const auto key = [&](const std::string& k, long long created) {
+      sql << "INSERT INTO idempotency_keys (user_id, scope, idem_key, request_hash, status, response, created_at) "
+             "VALUES (1, 'appointments.create', :k, 'h', 201, '{}', :c)",
+          soci::use(k), soci::use(created);
+    };
+    key("old", now - 2 * day);
+    key("recent", now - 3'600'000);
   });
   App app = make_app("e");
   const CleanupResult r = cleanup(app, now);
   EXPECT_EQ(r.sessions, 3);
   EXPECT_EQ(r.password_tokens, 2);
   EXPECT_EQ(r.jobs, 3);
+  EXPECT_EQ(r.idempotency_keys, 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM idempotency_keys WHERE idem_key = 'recent'"), 1);
   EXPECT_EQ(count("SELECT COUNT(*) FROM sessions"), 3);
   EXPECT_EQ(count("SELECT COUNT(*) FROM password_tokens"), 2);
   EXPECT_EQ(count("SELECT COUNT(*) FROM jobs"), 2);
