@@ -7,6 +7,7 @@
 
 #include "accounts/routes.hpp"
 #include "appointments/routes.hpp"
+#include "appointments/seed.hpp"
 #include "accounts/seed.hpp"
 #include "accounts/sessions.hpp"
 #include "app/app.hpp"
@@ -234,7 +235,7 @@ int main(int argc, char** argv) {
     }
     if (*seed_cmd) {
       App app = open_app(config);
-      accounts::seed_demo(app, std::cout);
+      if (accounts::seed_demo(app, std::cout)) appointments::seed_demo(app, std::cout);
       return 0;
     }
     if (*admin_create) {

@@ -77,11 +77,11 @@ std::vector<DemoAccount> demo_accounts() {
                       "Neurologist with a focus on migraine, epilepsy and sleep disorders.", 9000, "pending"),
                {}, {}});
   a.push_back({"patient", "ana.lima@medcore.example", "Ana Lima", "+351 912 345 678",
-               PatientProfile{"1990-04-01", "female"}, {}, {}, {}});
+               PatientProfile{"1990-04-01", "female", "Europe/Lisbon"}, {}, {}, {}});
   a.push_back({"patient", "james.oconnor@medcore.example", "James O'Connor", "+1 555 010 0302",
-               PatientProfile{"1978-11-15", "male"}, {}, {}, {}});
+               PatientProfile{"1978-11-15", "male", "America/New_York"}, {}, {}, {}});
   a.push_back({"patient", "mei.chen@medcore.example", "Mei Chen", "+1 555 010 0303",
-               PatientProfile{"2001-06-23", "female"}, {}, {}, {}});
+               PatientProfile{"2001-06-23", "female", "America/Los_Angeles"}, {}, {}, {}});
   return a;
 }
 
