@@ -228,15 +228,10 @@ boost::json::array Service::alternatives(std::int64_t patient_id, std::int64_t d
     for (const auto& s : same.after) offers.push_back({*doctor, s, true});
     std::vector<Offer> others;
     for (const auto& colleague : store::approved_colleagues(sql, doctor->specialty, doctor->id, 20)) {
-      auto n = nearest(free_near(colleague, at - kDay, at + kDay), at, 1, 1);
+      // The colleague's free slot nearest the asked time (the asked time itself is a fine offer).
       std::optional<Slot> best;
-      for (const auto& s : n.before)
+      for (const auto& s : free_near(colleague, at - kDay, at + kDay))
         if (!best || std::llabs(s.start - at) < std::llabs(best->start - at)) best = s;
-      for (const auto& s : n.after)
-        if (!best || std::llabs(s.start - at) < std::llabs(best->start - at)) best = s;
-      // The asked time itself is a fine offer from another doctor.
-      for (const auto& s : free_near(colleague, at, at + 1))
-        if (s.start == at) best = s;
       if (best) others.push_back({colleague, *best, false});
     }
     std::sort(others.begin(), others.end(),
