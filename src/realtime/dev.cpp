@@ -8,6 +8,7 @@
 #include "core/worker_pool.hpp"
 #include "http/server.hpp"
 #include "realtime/mount.hpp"
+#include "realtime/pg_adapter.hpp"
 #include "realtime/server.hpp"
 
 namespace medcore::realtime {
@@ -18,6 +19,9 @@ struct DevCli {
   int port = 3000;
   std::size_t io_threads = 1;
   std::string log_level = "warn";
+  int ping_interval_ms = 300;
+  int ping_timeout_ms = 200;
+  std::string adapter_url;
 };
 
 std::shared_ptr<DevCli> add_dev_commands(CLI::App* dev) {
@@ -27,6 +31,11 @@ std::shared_ptr<DevCli> add_dev_commands(CLI::App* dev) {
   cli->echo->add_option("--port", cli->port, "Port to listen on (0 = any free port)")->check(CLI::Range(0, 65535));
   cli->echo->add_option("--io-threads", cli->io_threads, "Network threads")->check(CLI::Range(1, 64));
   cli->echo->add_option("--log-level", cli->log_level, "trace|debug|info|warn|error");
+  cli->echo->add_option("--adapter", cli->adapter_url,
+                         "postgresql:// URL: fan out broadcasts to every instance on that database (LISTEN/NOTIFY)");
+  // The conformance values are the defaults; the benchmark uses Socket.IO's defaults (25 s / 20 s).
+  cli->echo->add_option("--ping-interval-ms", cli->ping_interval_ms, "Heartbeat interval")->check(CLI::Range(50, 600000));
+  cli->echo->add_option("--ping-timeout-ms", cli->ping_timeout_ms, "Heartbeat timeout")->check(CLI::Range(50, 600000));
   return cli;
 }
 
@@ -62,8 +71,8 @@ int run_echo(const DevCli& cli) {
   log::setup(cli.log_level);
   crypto::init();
   Options options;
-  options.ping_interval_ms = 300;
-  options.ping_timeout_ms = 200;
+  options.ping_interval_ms = cli.ping_interval_ms;
+  options.ping_timeout_ms = cli.ping_timeout_ms;
   options.max_payload = 1000000;
   options.connect_timeout_ms = 1000;
   options.cors_origin = "*";
@@ -76,7 +85,9 @@ int run_echo(const DevCli& cli) {
   http_options.io_threads = cli.io_threads;
   http::Server server(http_options, router, general, auth);
   // Declared after the HTTP server: its sessions (and their timers) go before the io_context.
-  Server io(options);
+  std::shared_ptr<Adapter> adapter;
+  if (!cli.adapter_url.empty()) adapter = std::make_shared<PostgresAdapter>(cli.adapter_url);
+  Server io(options, adapter);
   echo_namespace(io, "/");
   echo_namespace(io, "/custom");
   bench_namespace(io);

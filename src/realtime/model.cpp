@@ -506,6 +506,16 @@ void RoomIndex::leave_all(const std::string& sid) {
 std::vector<std::string> RoomIndex::select(const std::vector<std::string>& rooms,
                                            const std::vector<std::string>& except_rooms,
                                            const std::string& except_sid) const {
+  // The common case (one room, maybe minus the sender) without building sets.
+  if (rooms.size() == 1 && except_rooms.empty()) {
+    std::vector<std::string> out;
+    auto it = rooms_.find(rooms[0]);
+    if (it == rooms_.end()) return out;
+    out.reserve(it->second.size());
+    for (const auto& sid : it->second)
+      if (sid != except_sid) out.push_back(sid);
+    return out;
+  }
   std::set<std::string> excluded;
   if (!except_sid.empty()) excluded.insert(except_sid);
   for (const auto& room : except_rooms)

@@ -15,9 +15,10 @@ process.on('exit', () => {
 });
 
 // Starts the conformance server; resolves { port, url, wsUrl, child, stop() }.
-export async function startEcho({ port } = {}) {
+export async function startEcho({ port, adapter } = {}) {
   port = port || await freePort();
-  const child = spawn(BIN, ['dev', 'socketio-echo', '--port', String(port), '--io-threads', '2'],
+  const extra = adapter ? ['--adapter', adapter] : [];
+  const child = spawn(BIN, ['dev', 'socketio-echo', '--port', String(port), '--io-threads', '2', ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let output = '';

@@ -1,0 +1,162 @@
+#include "realtime/pg_adapter.hpp"
+
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "core/crypto.hpp"
+#include "core/log.hpp"
+
+namespace medcore::realtime {
+
+struct PostgresAdapter::Impl {
+  std::string url;
+  std::string channel;
+  std::string instance = crypto::random_token(9);
+  Deliver deliver;
+  PGconn* conn = nullptr;
+  int wake_pipe[2] = {-1, -1};
+  std::mutex mu;
+  std::deque<std::string> outgoing;  // encoded broadcasts to NOTIFY
+  std::atomic<bool> running{false};
+  std::thread thread;
+
+  ~Impl() {
+    if (conn) PQfinish(conn);
+    for (int fd : wake_pipe)
+      if (fd >= 0) ::close(fd);
+  }
+
+  bool connect() {
+    if (conn) PQfinish(conn);
+    conn = PQconnectdb(url.c_str());
+    if (PQstatus(conn) != CONNECTION_OK) return false;
+    // The channel is an identifier we chose (not user input); quoted anyway.
+    char* quoted = PQescapeIdentifier(conn, channel.c_str(), channel.size());
+    if (!quoted) return false;
+    const std::string sql = std::string("LISTEN ") + quoted;
+    PQfreemem(quoted);
+    PGresult* r = PQexec(conn, sql.c_str());
+    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return ok;
+  }
+
+  std::string error() const { return conn ? PQerrorMessage(conn) : std::string("no connection"); }
+
+  bool notify(const std::string& payload) {
+    const char* params[2] = {channel.c_str(), payload.c_str()};
+    PGresult* r = PQexecParams(conn, "SELECT pg_notify($1, $2)", 2, nullptr, params, nullptr, nullptr, 0);
+    const bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+    if (!ok) log::warn("realtime_notify_failed", {{"error", PQresultErrorMessage(r)}});
+    PQclear(r);
+    return ok;
+  }
+
+  void drain_notifications() {
+    while (PGnotify* n = PQnotifies(conn)) {
+      auto decoded = decode_broadcast(n->extra ? n->extra : "");
+      PQfreemem(n);
+      if (!decoded) {
+        log::warn("realtime_notify_garbled", {});
+        continue;
+      }
+      if (decoded->origin == instance) continue;  // delivered locally when published
+      try {
+        deliver(decoded->packet);
+      } catch (const std::exception& e) {
+        log::error("realtime_deliver_failed", {{"error", e.what()}});
+      }
+    }
+  }
+
+  void run() {
+    auto backoff = std::chrono::milliseconds(100);
+    while (running.load()) {
+      if (!conn || PQstatus(conn) != CONNECTION_OK) {
+        if (!connect()) {
+          log::warn("realtime_adapter_reconnect_failed", {{"error", error()}});
+          std::this_thread::sleep_for(backoff);
+          backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+          continue;
+        }
+        log::info("realtime_adapter_reconnected", {{"channel", channel}});
+        backoff = std::chrono::milliseconds(100);
+      }
+      std::deque<std::string> batch;
+      {
+        std::lock_guard lock(mu);
+        batch.swap(outgoing);
+      }
+      for (const auto& payload : batch) notify(payload);
+      pollfd fds[2] = {{PQsocket(conn), POLLIN, 0}, {wake_pipe[0], POLLIN, 0}};
+      if (::poll(fds, 2, 1000) < 0) continue;
+      if (fds[1].revents & POLLIN) {
+        char buf[256];
+        while (::read(wake_pipe[0], buf, sizeof buf) > 0) {
+        }
+      }
+      if (PQconsumeInput(conn) == 0) {
+        log::warn("realtime_adapter_connection_lost", {{"error", error()}});
+        PQfinish(conn);
+        conn = nullptr;
+        continue;
+      }
+      drain_notifications();
+    }
+  }
+
+  void wake() {
+    const char byte = 1;
+    [[maybe_unused]] auto n = ::write(wake_pipe[1], &byte, 1);
+  }
+};
+
+PostgresAdapter::PostgresAdapter(std::string url, std::string channel) : impl_(std::make_unique<Impl>()) {
+  impl_->url = std::move(url);
+  impl_->channel = std::move(channel);
+}
+
+PostgresAdapter::~PostgresAdapter() { stop(); }
+
+const std::string& PostgresAdapter::instance_id() const { return impl_->instance; }
+
+void PostgresAdapter::start(Deliver deliver) {
+  impl_->deliver = std::move(deliver);
+  if (::pipe2(impl_->wake_pipe, O_NONBLOCK | O_CLOEXEC) != 0) throw std::runtime_error("realtime adapter: pipe failed");
+  if (!impl_->connect())
+    throw std::runtime_error("realtime adapter: cannot LISTEN on PostgreSQL: " + impl_->error());
+  impl_->running = true;
+  impl_->thread = std::thread([this] { impl_->run(); });
+}
+
+void PostgresAdapter::publish(const BroadcastPacket& packet) {
+  if (impl_->deliver) impl_->deliver(packet);
+  if (!impl_->running.load()) return;
+  std::string payload = encode_broadcast(packet, impl_->instance);
+  if (payload.size() > kMaxNotifyPayload) {
+    log::warn("realtime_broadcast_too_large", {{"bytes", payload.size()}, {"nsp", packet.nsp}});
+    return;
+  }
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->outgoing.push_back(std::move(payload));
+  }
+  impl_->wake();
+}
+
+void PostgresAdapter::stop() {
+  if (!impl_ || !impl_->running.exchange(false)) return;
+  impl_->wake();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+}  // namespace medcore::realtime
