@@ -424,6 +424,35 @@ describe('Engine.IO and Socket.IO on the wire', { skip }, () => {
       });
     }
 
+    it('survives random garbage on both transports', async () => {
+      let seed = 12345;
+      const rand = (n) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+      const alphabet = '0123456789[]{}",:-/_abcxyz\x1eb=+ \u00e9';
+      const garbage = () => {
+        let out = String(rand(7));
+        const len = rand(40);
+        for (let i = 0; i < len; i++) out += alphabet[rand(alphabet.length)];
+        return out;
+      };
+      for (let round = 0; round < 15; round++) {
+        const raw = await sioWebSocket(WS);
+        for (let i = 0; i < 10; i++) {
+          if (rand(4) === 0) raw.send(Buffer.from(Array.from({ length: rand(16) }, () => rand(256))));
+          else raw.send('4' + garbage());
+        }
+        const sid = await openPolling(URL);
+        const posts = [];
+        for (let i = 0; i < 5; i++) posts.push(push(sid, Array.from({ length: 1 + rand(3) }, garbage).join('\x1e')));
+        for (const r of await Promise.all(posts)) assert.ok([200, 400].includes(r.status), String(r.status));
+        raw.close();
+      }
+      assert.equal(echo.child.exitCode, null, 'the server is still running');
+      const raw = await sioWebSocket(WS);
+      raw.send('42["message","alive"]');
+      assert.equal(await raw.next(), '42["message-back","alive"]');
+      raw.close();
+    });
+
     it('survives a burst of malformed input and keeps serving others', async () => {
       const bad = ['', '4', '5', '0', '4/', '42/custom', '43', '46-', '4999999999-[]', '42' + '['.repeat(10000)];
       for (const body of bad) {
