@@ -27,6 +27,8 @@
 #include "notify/routes.hpp"
 #include "ops/routes.hpp"
 #include "realtime/dev.hpp"
+#include "predictions/routes.hpp"
+#include "predictions/service.hpp"
 
 using namespace medcore;
 
@@ -47,6 +49,7 @@ void add_server_flags(CLI::App* cmd, Config& c) {
   cmd->add_option("--workers", c.workers, "Worker threads for blocking work, 0 = auto (MEDCORE_WORKERS)");
   cmd->add_option("--io-threads", c.io_threads, "Network threads, 0 = one per core (MEDCORE_IO_THREADS)");
   cmd->add_option("--hash-workers", c.hash_workers, "Password hashing threads, 0 = auto (MEDCORE_HASH_WORKERS)");
+  cmd->add_option("--models-dir", c.models_dir, "Directory of the trained risk models (MEDCORE_MODELS_DIR)");
 }
 
 App open_app(Config config) {
@@ -64,13 +67,14 @@ App open_app(Config config) {
   return app;
 }
 
-// Every route of the API, for the server and for `medcore routes`.
-void mount_all(http::Router& router, App& app) {
+// Every route of the API, for the server and for `medcore routes` (which loads no models).
+void mount_all(http::Router& router, App& app, std::shared_ptr<const predictions::Models> models = nullptr) {
   ops::mount_ops(router, app);
   accounts::mount_accounts(router, app);
   audit::mount_audit(router, app);
   notify::mount_notify(router, app);
   appointments::mount_appointments(router, app);
+  predictions::mount_predictions(router, app, std::move(models));
 }
 
 int serve(Config config) {
@@ -90,8 +94,11 @@ int serve(Config config) {
   metrics().gauge("medcore_db_pool_size", "Database connections in the pool.",
                   [&] { return static_cast<double>(app.db->pool_size()); });
 
+  // The risk models load once, here; a missing or broken model file stops the start.
+  auto models = predictions::Models::load(c.models_dir);
+  for (const auto& m : models->all()) log::info("model_loaded", {{"name", m->name()}, {"version", m->version()}});
   http::Router router;
-  mount_all(router, app);
+  mount_all(router, app, models);
 
   auto [host, port] = http::parse_listen_address(c.listen);
   http::ServerOptions options{.host = host,

@@ -51,6 +51,7 @@ Config Config::from_environment() {
   read_string("MEDCORE_LISTEN", c.listen);
   read_string("MEDCORE_WEB_ROOT", c.web_root);
   read_string("MEDCORE_VAR_DIR", c.var_dir);
+  read_string("MEDCORE_MODELS_DIR", c.models_dir);
   read_string("MEDCORE_LOG_LEVEL", c.log_level);
   read_string("MEDCORE_PUBLIC_URL", c.public_url);
   read_string("MEDCORE_CURRENCY", c.currency);

@@ -11,6 +11,7 @@ struct Config {
   std::string listen = "127.0.0.1:8080";               // MEDCORE_LISTEN (host:port; port 0 = any free)
   std::string web_root = "web/dist";                   // MEDCORE_WEB_ROOT
   std::string var_dir = "var";                         // MEDCORE_VAR_DIR (demo credentials, mail files)
+  std::string models_dir = "models";                   // MEDCORE_MODELS_DIR: *.card.json + model files
   std::string log_level = "info";                      // MEDCORE_LOG_LEVEL: trace|debug|info|warn|error
   std::string public_url = "http://127.0.0.1:8080";    // MEDCORE_PUBLIC_URL: base of links in mails
   std::string currency = "USD";                        // MEDCORE_CURRENCY

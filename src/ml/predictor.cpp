@@ -5,10 +5,12 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 
 #include "ml/csv.hpp"
 #include "ml/naive_bayes.hpp"
+#include "ml/tree_shap.hpp"
 #include "ml/xgb.hpp"
 
 namespace medcore::ml {
@@ -17,7 +19,8 @@ namespace json = boost::json;
 
 struct Predictor::Impl {
   std::unique_ptr<NaiveBayes> nb;
-  Booster booster;
+  Booster booster;               // batch probabilities (evaluation)
+  std::optional<TreeEnsemble> trees;  // one row with its SHAP values (the API), no XGBoost call
   XgbLayout layout;
   double logit_offset = 0;
 };
@@ -42,7 +45,10 @@ std::shared_ptr<const Predictor> Predictor::load(const std::string& dir, const s
       throw std::runtime_error(model_path + ": feature count does not match the schema");
   } else {
     p->impl_->booster = Booster::load(model_path);
+    p->impl_->trees = TreeEnsemble::from_xgboost_json(json::parse(read_file(model_path)).as_object());
     p->impl_->layout = xgb_layout(*p->schema_);
+    if (p->impl_->trees->features() != p->impl_->layout.columns.size())
+      throw std::runtime_error(model_path + ": column count does not match the schema");
   }
   return p;
 }
@@ -126,12 +132,12 @@ Prediction Predictor::predict_row(const double* raw) const {
   } else {
     const std::size_t cols = impl_->layout.columns.size();
     float x[128];
+    double shap[129];
     if (cols > sizeof x / sizeof x[0]) throw std::logic_error("too many columns");
     expand_for_xgb(*schema_, raw, x);
-    thread_local std::vector<float> shap;
-    impl_->booster.contributions({x, 1, cols}, shap);
-    for (std::size_t c = 0; c < cols; ++c) contrib[impl_->layout.owner[c]] += static_cast<double>(shap[c]);
-    out.base_log_odds = static_cast<double>(shap[cols]) + impl_->logit_offset;
+    impl_->trees->contributions(x, shap);  // exact TreeSHAP, the same values XGBoost gives (tests/ml)
+    for (std::size_t c = 0; c < cols; ++c) contrib[impl_->layout.owner[c]] += shap[c];
+    out.base_log_odds = shap[cols] + impl_->logit_offset;
   }
   out.log_odds = out.base_log_odds;
   for (double c : contrib) out.log_odds += c;

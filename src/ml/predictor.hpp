@@ -1,7 +1,8 @@
 #pragma once
 // Inference for the trained tabular models. Load once at start-up; a loaded Predictor is
 // read-only, and predict() may be called from any number of threads at once (Naive Bayes is plain
-// arithmetic; XGBoost 1.7 keeps its prediction buffers per thread).
+// arithmetic; a tree model's single-row SHAP values come from ml::TreeEnsemble, plain arithmetic over
+// the parsed trees, and batch probabilities from XGBoost, which keeps its buffers per thread).
 //
 //   auto heart = ml::Predictor::load("models", "heart");
 //   auto p = heart->predict(json_object);   // throws medcore::Problem (422) for bad input

@@ -20,6 +20,8 @@ const participantsOnly = (s) => ({ anon: 401, patient: s, other: 404, pending: 4
 const ALL_DAY = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '24:00' }));
 const HALF_HOUR = 30 * 60_000;
 const slotAt = (days, k = 0) => new Date((Math.ceil((Date.now() + days * 86_400_000) / HALF_HOUR) + k) * HALF_HOUR).toISOString();
+const patientOnly = (s) => ({ anon: 401, patient: s, other: s, pending: 403, approved: 403, admin: 403 });
+const DIABETES = { pregnancies: 1, glucose: 120, blood_pressure: 70, bmi: 27.5, diabetes_pedigree_function: 0.4, age: 40 };
 
 let server;
 const S = {}; // role → session
@@ -68,6 +70,14 @@ const ROUTES = [
     { anon: 401, patient: 200, other: 404, pending: 403, approved: 403, admin: 403 }],
   ['POST', '/api/v1/appointments/{id}/complete', () => `/api/v1/appointments/${T.appointment}/complete`, null, { ...approvedDoctorOnly(409), patient: 403, other: 403 }],
   ['POST', '/api/v1/appointments/{id}/no-show', () => `/api/v1/appointments/${T.appointment}/no-show`, null, { ...approvedDoctorOnly(409), patient: 403, other: 403 }],
+  ['GET', '/api/v1/prediction-models', () => '/api/v1/prediction-models', null, anyone(200)],
+  ['GET', '/api/v1/prediction-models/{name}', () => '/api/v1/prediction-models/heart', null, anyone(200)],
+  ['GET', '/api/v1/predictions/{model}/prefill', () => '/api/v1/predictions/stroke/prefill', null, patientOnly(200)],
+  ['POST', '/api/v1/predictions/{model}', () => '/api/v1/predictions/diabetes', () => DIABETES, patientOnly(201)],
+  ['GET', '/api/v1/predictions', () => '/api/v1/predictions', null, patientOnly(200)],
+  // The patient's own id; the approved doctor treats them (appointments booked in before()).
+  ['GET', '/api/v1/patients/{id}/predictions', () => `/api/v1/patients/${T.patientId}/predictions`, null,
+    { anon: 401, patient: 200, other: 403, pending: 403, approved: 200, admin: 403 }],
 ];
 
 const SLUG = { 401: 'unauthenticated', 403: 'forbidden' };
@@ -82,6 +92,7 @@ before(async () => {
   S.approved = await signupDoctor(server, { name: 'Dr Approved' });
   await approveDoctor(server, S.admin, S.approved.user.id);
   T.approvedId = S.approved.user.id;
+  T.patientId = S.patient.user.id;
   T.loginEmail = S.other.email;
   T.toApprove = (await signupDoctor(server, { name: 'Dr To Approve' })).user.id;
   T.toReject = (await signupDoctor(server, { name: 'Dr To Reject' })).user.id;
@@ -190,6 +201,7 @@ describe("a patient never sees another patient's data", () => {
     }
     const audit = await api(server, 'GET', `/api/v1/admin/audit?subject_id=${S.other.user.id}`, { session: S.patient });
     assertProblem(audit, 403, 'forbidden');
+    assertProblem(await api(server, 'GET', `/api/v1/patients/${S.other.user.id}/predictions`, { session: S.patient }), 403, 'forbidden');
   });
 
   it('a pending doctor sees only their own profile', async () => {
