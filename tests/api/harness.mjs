@@ -114,6 +114,7 @@ export async function prepareEnv(opts = {}) {
     MEDCORE_LISTEN: `127.0.0.1:${port}`,
     MEDCORE_VAR_DIR: varDir,
     MEDCORE_WEB_ROOT: webRoot,
+    MEDCORE_MODELS_DIR: path.join(REPO_ROOT, 'models'),
     MEDCORE_LOG_LEVEL: 'warn',
     MEDCORE_AUTH_RATE_PER_MINUTE: '100000',
     MEDCORE_LOGIN_MAX_FAILURES_IP: '100000',

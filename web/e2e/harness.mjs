@@ -73,6 +73,7 @@ export async function startServer() {
     MEDCORE_LISTEN: `127.0.0.1:${port}`,
     MEDCORE_VAR_DIR: varDir,
     MEDCORE_WEB_ROOT: DIST,
+    MEDCORE_MODELS_DIR: path.join(REPO_ROOT, 'models'),
     MEDCORE_PUBLIC_URL: url,
     MEDCORE_LOG_LEVEL: 'warn',
     MEDCORE_AUTH_RATE_PER_MINUTE: '100000',

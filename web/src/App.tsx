@@ -19,6 +19,7 @@ import { ForgotPassword, ResetPassword } from './pages/Password';
 import { Landing } from './pages/Landing';
 import { Login } from './pages/Login';
 import { PatientDashboard } from './pages/PatientDashboard';
+import { PredictionPage, PredictionsHome } from './pages/Predictions';
 import { Profile } from './pages/Profile';
 import { Signup } from './pages/Signup';
 
@@ -41,6 +42,8 @@ const routes: Route[] = [
   { pattern: '/doctors/:id', guard: 'public', render: (p) => <DoctorDetail id={Number(p.id)} /> },
   { pattern: '/dashboard', guard: ALL, render: () => <Dashboard /> },
   { pattern: '/profile', guard: ALL, render: () => <Profile /> },
+  { pattern: '/predictions', guard: ['patient'], render: () => <PredictionsHome /> },
+  { pattern: '/predictions/:model', guard: ['patient'], render: (p) => <PredictionPage name={p.model ?? ''} /> },
   { pattern: '/admin', guard: ['admin'], render: () => <AdminDashboard /> },
   { pattern: '/admin/doctors', guard: ['admin'], render: () => <AdminDoctors /> },
   { pattern: '/admin/audit', guard: ['admin'], render: () => <AdminAudit /> },
@@ -116,7 +119,7 @@ function Nav() {
   const links: Array<[string, string]> = [];
   if (!role) links.push(['/doctors', 'Find a doctor']);
   if (role) links.push(['/dashboard', 'Dashboard']);
-  if (role === 'patient') links.push(['/doctors', 'Find a doctor']);
+  if (role === 'patient') links.push(['/doctors', 'Find a doctor'], ['/predictions', 'Risk checks']);
   if (role === 'admin') {
     links.push(['/admin/doctors', 'Doctors'], ['/admin/audit', 'Audit log']);
     if (hasOutbox) links.push(['/admin/outbox', 'Outbox']);

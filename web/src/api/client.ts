@@ -19,6 +19,12 @@ export type AdminDoctor = Schemas['AdminDoctor'];
 export type AuditEntry = Schemas['AuditEntry'];
 export type Problem = Schemas['Problem'];
 export type FieldError = Schemas['FieldError'];
+export type PredictionModel = Schemas['PredictionModel'];
+export type PredictionFeature = Schemas['PredictionFeature'];
+export type Prediction = Schemas['Prediction'];
+export type PredictionInput = Schemas['PredictionInput'];
+export type PredictionPrefill = Schemas['PredictionPrefill'];
+export type ModelName = PredictionModel['name'];
 
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 type Op<P extends keyof paths, M extends Method> = NonNullable<paths[P][M]>;
@@ -195,6 +201,12 @@ export const api = {
   suspendDoctor: (id: number, reason: string) => call('post', '/api/v1/admin/doctors/{id}/suspend', { params: { id }, body: { reason } }),
   reinstateDoctor: (id: number) => call('post', '/api/v1/admin/doctors/{id}/reinstate', { params: { id } }),
   audit: (query: QueryOf<Op<'/api/v1/admin/audit', 'get'>>, signal?: AbortSignal) => call('get', '/api/v1/admin/audit', { query, signal }),
+  predictionModels: (signal?: AbortSignal) => call('get', '/api/v1/prediction-models', { anonymousOk: true, signal }),
+  predictionPrefill: (model: ModelName, signal?: AbortSignal) =>
+    call('get', '/api/v1/predictions/{model}/prefill', { params: { model }, signal }),
+  predict: (model: ModelName, body: PredictionInput) => call('post', '/api/v1/predictions/{model}', { params: { model }, body }),
+  myPredictions: (query: QueryOf<Op<'/api/v1/predictions', 'get'>>, signal?: AbortSignal) =>
+    call('get', '/api/v1/predictions', { query, signal }),
 };
 
 /** An outbox row as GET /api/v1/admin/outbox answers it (not in the OpenAPI document yet). */

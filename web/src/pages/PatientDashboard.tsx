@@ -20,6 +20,12 @@ export function PatientDashboard({ user }: { user: User }) {
         </li>
         <li class="card card--link">
           <h3>
+            <Link href="/predictions">Risk checks</Link>
+          </h3>
+          <p>Estimate your risk of heart disease, diabetes or stroke, see what drives it, and follow it over time.</p>
+        </li>
+        <li class="card card--link">
+          <h3>
             <Link href="/profile">Your profile</Link>
           </h3>
           <p>Keep your phone number and personal details current; change your password.</p>
