@@ -6,7 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startServer, prepareEnv, api, assertProblem, signupPatient, signupDoctor, createAdmin, approveDoctor,
-  count, sqlExec, readAudit, errorFields,
+  count, readAudit, errorFields,
 } from './harness.mjs';
 
 const DIABETES = {
@@ -187,10 +187,14 @@ describe('history and who may read it', () => {
     const audited = () => readAudit(server, { action: 'health.predictions_viewed' }).length;
     assertProblem(await api(server, 'GET', path, { session: doctor }), 403, 'forbidden');
     assert.equal(audited(), 0);
-    // No appointments API yet: the booking is written the way the appointments feature will store it.
-    const start = Date.now() + 86_400_000;
-    sqlExec(server, `INSERT INTO appointments (patient_id, doctor_id, start_at, end_at, status, created_at, updated_at)
-      VALUES (${ana.user.id}, ${doctor.user.id}, ${start}, ${start + 1_800_000}, 'booked', ${Date.now()}, ${Date.now()})`);
+    // Ana books an appointment with the doctor through the appointments API.
+    const weekly = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '24:00' }));
+    const hours = await api(server, 'PUT', '/api/v1/doctor/availability', { session: doctor, body: { time_zone: 'UTC', slot_minutes: 30, weekly } });
+    assert.equal(hours.status, 200, hours.text);
+    const start = new Date(Math.ceil((Date.now() + 3 * 3_600_000) / 1_800_000) * 1_800_000).toISOString();
+    const booked = await api(server, 'POST', '/api/v1/appointments', { session: ana, body: { doctor_id: doctor.user.id, start } });
+    assert.equal(booked.status, 201, booked.text);
+
     const r = await api(server, 'GET', `${path}?limit=3`, { session: doctor });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.items.length, 3);
@@ -203,10 +207,16 @@ describe('history and who may read it', () => {
     // The appointment is with Ana only: Bo and the other doctor stay out.
     assertProblem(await api(server, 'GET', `/api/v1/patients/${bo.user.id}/predictions`, { session: doctor }), 403, 'forbidden');
     assertProblem(await api(server, 'GET', path, { session: otherDoctor }), 403, 'forbidden');
-    // Suspended: no more access, even with the appointment.
+    // Once Ana cancels, the doctor no longer treats her.
+    const cancelled = await api(server, 'POST', `/api/v1/appointments/${booked.json.id}/cancel`, { session: ana, body: { reason: 'Feeling better' } });
+    assert.equal(cancelled.status, 200, cancelled.text);
+    assertProblem(await api(server, 'GET', path, { session: doctor }), 403, 'forbidden');
+    // Booked again, then the doctor is suspended: no access, even with the appointment.
+    assert.equal((await api(server, 'POST', '/api/v1/appointments', { session: ana, body: { doctor_id: doctor.user.id, start } })).status, 201);
+    assert.equal((await api(server, 'GET', path, { session: doctor })).status, 200);
     assert.equal((await api(server, 'POST', `/api/v1/admin/doctors/${doctor.user.id}/suspend`, { session: admin, body: { reason: 'Review.' } })).status, 200);
     assertProblem(await api(server, 'GET', path, { session: doctor }), 403);
-    assert.equal(audited(), 1);
+    assert.equal(audited(), 2);
   });
 });
 
