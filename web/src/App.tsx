@@ -12,6 +12,8 @@ import { AdminAudit } from './pages/admin/Audit';
 import { AdminDashboard } from './pages/admin/Dashboard';
 import { AdminDoctors } from './pages/admin/Doctors';
 import { AdminOutbox } from './pages/admin/Outbox';
+import { AppointmentDetail, AppointmentsPage } from './pages/Appointments';
+import { AvailabilityEditor } from './pages/AvailabilityEditor';
 import { DoctorDetail } from './pages/DoctorDetail';
 import { DoctorDashboard } from './pages/DoctorDashboard';
 import { Directory } from './pages/Directory';
@@ -44,6 +46,9 @@ const routes: Route[] = [
   { pattern: '/profile', guard: ALL, render: () => <Profile /> },
   { pattern: '/predictions', guard: ['patient'], render: () => <PredictionsHome /> },
   { pattern: '/predictions/:model', guard: ['patient'], render: (p) => <PredictionPage name={p.model ?? ''} /> },
+  { pattern: '/appointments', guard: ['patient', 'doctor'], render: () => <AppointmentsPage /> },
+  { pattern: '/appointments/:id', guard: ['patient', 'doctor'], render: (p) => <AppointmentDetail id={Number(p.id)} /> },
+  { pattern: '/availability', guard: ['doctor'], render: () => <AvailabilityEditor /> },
   { pattern: '/admin', guard: ['admin'], render: () => <AdminDashboard /> },
   { pattern: '/admin/doctors', guard: ['admin'], render: () => <AdminDoctors /> },
   { pattern: '/admin/audit', guard: ['admin'], render: () => <AdminAudit /> },
@@ -119,7 +124,8 @@ function Nav() {
   const links: Array<[string, string]> = [];
   if (!role) links.push(['/doctors', 'Find a doctor']);
   if (role) links.push(['/dashboard', 'Dashboard']);
-  if (role === 'patient') links.push(['/doctors', 'Find a doctor'], ['/predictions', 'Risk checks']);
+  if (role === 'patient') links.push(['/doctors', 'Find a doctor'], ['/appointments', 'My appointments'], ['/predictions', 'Risk checks']);
+  if (role === 'doctor' && s.status === 'signed-in' && s.user.doctor?.status === 'approved') links.push(['/appointments', 'Agenda'], ['/availability', 'Hours']);
   if (role === 'admin') {
     links.push(['/admin/doctors', 'Doctors'], ['/admin/audit', 'Audit log']);
     if (hasOutbox) links.push(['/admin/outbox', 'Outbox']);

@@ -25,6 +25,13 @@ export type Prediction = Schemas['Prediction'];
 export type PredictionInput = Schemas['PredictionInput'];
 export type PredictionPrefill = Schemas['PredictionPrefill'];
 export type ModelName = PredictionModel['name'];
+export type Appointment = Schemas['Appointment'];
+export type Alternative = Schemas['Alternative'];
+export type Slot = Schemas['Slot'];
+export type FreeSlots = Schemas['FreeSlots'];
+export type Availability = Schemas['Availability'];
+export type AvailabilityException = Schemas['AvailabilityException'];
+export type WeeklyInterval = Schemas['WeeklyInterval'];
 
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 type Op<P extends keyof paths, M extends Method> = NonNullable<paths[P][M]>;
@@ -55,6 +62,8 @@ export interface CallOptions<O> {
   /** Don't treat 401 as "session expired" (used for the first GET /me and for login itself). */
   anonymousOk?: boolean;
   signal?: AbortSignal;
+  /** Extra request headers (e.g. Idempotency-Key). */
+  headers?: Record<string, string>;
 }
 
 /** An error answer, with the problem document and field errors keyed by field name. */
@@ -74,6 +83,11 @@ export class ApiError extends Error {
       if (!/[.!?]$/.test(m)) m += '.';
       this.fields[e.field] = this.fields[e.field] ? `${this.fields[e.field]} ${m}` : m;
     }
+  }
+  /** The `alternatives` of a booking conflict (409 slot-taken / slot-unavailable / patient-overlap). */
+  get alternatives(): Alternative[] {
+    const a = (this.problem as { alternatives?: unknown } | null)?.alternatives;
+    return Array.isArray(a) ? (a as Alternative[]) : [];
   }
   /** The problem slug, e.g. "validation" for urn:medcore:problem:validation. */
   get slug(): string {
@@ -112,8 +126,8 @@ function buildUrl(path: string, params?: Record<string, unknown>, query?: Record
   return url;
 }
 
-async function send(method: string, url: string, body: unknown, signal?: AbortSignal): Promise<Response> {
-  const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
+async function send(method: string, url: string, body: unknown, signal?: AbortSignal, extra?: Record<string, string>): Promise<Response> {
+  const headers: Record<string, string> = { ...extra, Accept: 'application/json, application/problem+json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (UNSAFE.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   return fetch(url, {
@@ -136,11 +150,15 @@ async function readJson(res: Response): Promise<unknown> {
 }
 
 /** Low-level call for routes that are not (yet) in the OpenAPI document. */
-export async function rawCall<T>(method: string, url: string, opts: { body?: unknown; anonymousOk?: boolean; signal?: AbortSignal } = {}): Promise<T> {
+export async function rawCall<T>(
+  method: string,
+  url: string,
+  opts: { body?: unknown; anonymousOk?: boolean; signal?: AbortSignal; headers?: Record<string, string> } = {},
+): Promise<T> {
   const m = method.toUpperCase();
   let res: Response;
   try {
-    res = await send(m, url, opts.body, opts.signal);
+    res = await send(m, url, opts.body, opts.signal, opts.headers);
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw e;
     throw new ApiError(0, null, 'The server cannot be reached. Check your connection and try again.');
@@ -152,7 +170,7 @@ export async function rawCall<T>(method: string, url: string, opts: { body?: unk
     const meData = (await readJson(me)) as { csrf_token?: string } | undefined;
     if (me.ok && meData?.csrf_token) {
       csrfToken = meData.csrf_token;
-      res = await send(m, url, opts.body, opts.signal);
+      res = await send(m, url, opts.body, opts.signal, opts.headers);
       data = await readJson(res);
     }
   }
@@ -178,7 +196,7 @@ export function call<M extends Method, P extends PathsFor<M>>(
   opts: CallOptions<Op<P, M>> = {},
 ): Promise<Success<Op<P, M>>> {
   const url = buildUrl(path, opts.params as Record<string, unknown> | undefined, opts.query as Record<string, unknown> | undefined);
-  return rawCall<Success<Op<P, M>>>(method, url, { body: opts.body, anonymousOk: opts.anonymousOk, signal: opts.signal });
+  return rawCall<Success<Op<P, M>>>(method, url, { body: opts.body, anonymousOk: opts.anonymousOk, signal: opts.signal, headers: opts.headers });
 }
 
 // The routes the app uses, named. Each is a thin typed wrapper, so pages read like the API docs.
@@ -207,7 +225,34 @@ export const api = {
   predict: (model: ModelName, body: PredictionInput) => call('post', '/api/v1/predictions/{model}', { params: { model }, body }),
   myPredictions: (query: QueryOf<Op<'/api/v1/predictions', 'get'>>, signal?: AbortSignal) =>
     call('get', '/api/v1/predictions', { query, signal }),
+
+  // Appointments (docs/API.md "Appointments").
+  slots: (id: number, from: string, to: string, signal?: AbortSignal) =>
+    call('get', '/api/v1/doctors/{id}/slots', { params: { id }, query: { from, to }, anonymousOk: true, signal }),
+  /** `key` is the Idempotency-Key: the same key for retries of one attempt, so it never books twice. */
+  book: (body: Schemas['BookAppointmentRequest'], key: string) => call('post', '/api/v1/appointments', { body, headers: { 'Idempotency-Key': key } }),
+  appointments: (query: QueryOf<Op<'/api/v1/appointments', 'get'>>, signal?: AbortSignal) => call('get', '/api/v1/appointments', { query, signal }),
+  appointment: (id: number, signal?: AbortSignal) => call('get', '/api/v1/appointments/{id}', { params: { id }, signal }),
+  cancelAppointment: (id: number, reason: string) =>
+    call('post', '/api/v1/appointments/{id}/cancel', { params: { id }, body: reason.trim() ? { reason: reason.trim() } : {} }),
+  reschedule: (id: number, start: string) => call('post', '/api/v1/appointments/{id}/reschedule', { params: { id }, body: { start } }),
+  complete: (id: number) => call('post', '/api/v1/appointments/{id}/complete', { params: { id } }),
+  noShow: (id: number) => call('post', '/api/v1/appointments/{id}/no-show', { params: { id } }),
+  availability: (signal?: AbortSignal) => call('get', '/api/v1/doctor/availability', { signal }),
+  setAvailability: (body: Schemas['AvailabilityRequest']) => call('put', '/api/v1/doctor/availability', { body }),
+  addException: (body: Schemas['AvailabilityExceptionRequest']) => call('post', '/api/v1/doctor/availability/exceptions', { body }),
+  removeException: (id: number) => call('delete', '/api/v1/doctor/availability/exceptions/{id}', { params: { id } }),
 };
+
+/** A random UUID (v4) for an Idempotency-Key; crypto.randomUUID needs a secure context, getRandomValues does not. */
+export function newIdempotencyKey(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
 
 /** An outbox row as GET /api/v1/admin/outbox answers it (not in the OpenAPI document yet). */
 export interface OutboxItem {

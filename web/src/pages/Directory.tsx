@@ -17,6 +17,11 @@ export function DoctorCard({ d }: { d: PublicDoctor }) {
         consultation
       </p>
       {d.bio && <p class="doctor__bio">{d.bio}</p>}
+      <p>
+        <Link href={`/doctors/${d.id}`} class="btn btn--small">
+          See free times<span class="visually-hidden"> of {d.name}</span>
+        </Link>
+      </p>
     </li>
   );
 }
@@ -46,7 +51,7 @@ export function Directory() {
   return (
     <section>
       <PageHeader title="Find a doctor">
-        <p class="lead">Approved doctors, by name.</p>
+        <p class="lead">Approved doctors, by name: compare experience and fees, then book a free time.</p>
       </PageHeader>
       <form class="filters" role="search" aria-label="Doctors" onSubmit={search}>
         <div class="field">

@@ -100,6 +100,18 @@ export function DoctorDashboard({ user }: { user: User }) {
       <ul class="cards shortcuts">
         <li class="card card--link">
           <h3>
+            <Link href="/appointments">Agenda</Link>
+          </h3>
+          <p>Today's and upcoming appointments; mark outcomes, cancel with a reason.</p>
+        </li>
+        <li class="card card--link">
+          <h3>
+            <Link href="/availability">Your hours</Link>
+          </h3>
+          <p>Weekly hours, slot length, time zone and days off.</p>
+        </li>
+        <li class="card card--link">
+          <h3>
             <Link href={`/doctors/${user.id}`}>Your directory listing</Link>
           </h3>
           <p>See what patients see when they find you.</p>

@@ -16,7 +16,13 @@ export function PatientDashboard({ user }: { user: User }) {
           <h3>
             <Link href="/doctors">Find a doctor</Link>
           </h3>
-          <p>Search approved doctors by specialty or name and compare fees.</p>
+          <p>Search approved doctors by specialty or name, compare fees and book a free time.</p>
+        </li>
+        <li class="card card--link">
+          <h3>
+            <Link href="/appointments">My appointments</Link>
+          </h3>
+          <p>Upcoming and past visits: reschedule, cancel, add to your calendar.</p>
         </li>
         <li class="card card--link">
           <h3>
@@ -44,6 +50,10 @@ export function PatientDashboard({ user }: { user: User }) {
         <div>
           <dt>Date of birth</dt>
           <dd>{formatDate(user.patient?.date_of_birth)}</dd>
+        </div>
+        <div>
+          <dt>Time zone (for mails)</dt>
+          <dd>{user.patient?.time_zone ?? 'UTC'}</dd>
         </div>
       </dl>
     </section>

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, type Schemas, type User } from '../api/client';
 import { FormAlert, SelectField, SubmitButton, TextArea, TextField, onSubmit, useSubmit } from '../components/forms';
 import { PageHeader } from '../components/ui';
-import { formatDateTime, formatMoney } from '../lib/format';
+import { formatDateTime, formatMoney, timeZones } from '../lib/format';
 import { session, signedIn } from '../lib/session';
 import { useStore } from '../lib/store';
 import { toCents } from './Signup';
@@ -20,6 +20,7 @@ function initial(u: User) {
     phone: u.phone ?? '',
     date_of_birth: u.patient?.date_of_birth ?? '',
     sex: u.patient?.sex ?? 'unknown',
+    time_zone: u.patient?.time_zone ?? 'UTC',
     bio: u.doctor?.bio ?? '',
     years_experience: u.doctor ? String(u.doctor.years_experience) : '',
     fee: u.doctor ? (u.doctor.consultation_fee_cents / 100).toFixed(2) : '',
@@ -33,7 +34,7 @@ function ProfileForm({ user }: { user: User }) {
     setSaved(false);
     setV((o) => ({ ...o, [k]: val }));
   };
-  const f = useSubmit(['name', 'phone', 'date_of_birth', 'sex', 'bio', 'years_experience', 'consultation_fee_cents']);
+  const f = useSubmit(['name', 'phone', 'date_of_birth', 'sex', 'time_zone', 'bio', 'years_experience', 'consultation_fee_cents']);
   const start = initial(user);
 
   const submit = () =>
@@ -45,6 +46,7 @@ function ProfileForm({ user }: { user: User }) {
       if (user.role === 'patient') {
         if (v.date_of_birth !== start.date_of_birth) body.date_of_birth = v.date_of_birth;
         if (v.sex !== start.sex) body.sex = v.sex as NonNullable<Schemas['UpdateMeRequest']['sex']>;
+        if (v.time_zone !== start.time_zone) body.time_zone = v.time_zone;
       }
       if (user.role === 'doctor') {
         if (v.bio !== start.bio) body.bio = v.bio;
@@ -82,6 +84,10 @@ function ProfileForm({ user }: { user: User }) {
         <>
           <TextField label="Date of birth" name="date_of_birth" type="date" errors={f.errors} value={v.date_of_birth} onValue={set('date_of_birth')} />
           <SelectField label="Sex" name="sex" errors={f.errors} value={v.sex} onValue={set('sex')} options={SEXES} />
+          <SelectField
+            label="Time zone" name="time_zone" hint="Appointment mails show times in this zone." errors={f.errors} value={v.time_zone}
+            onValue={set('time_zone')} options={timeZones(v.time_zone).map((z) => [z, z])}
+          />
         </>
       )}
       {user.role === 'doctor' && (

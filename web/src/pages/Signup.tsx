@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, type Schemas } from '../api/client';
 import { FormAlert, SelectField, SubmitButton, TextArea, TextField, onSubmit, useSubmit } from '../components/forms';
 import { PageHeader } from '../components/ui';
+import { userTimeZone } from '../lib/format';
 import { Link, navigate, useLocation } from '../lib/router';
 import { signedIn } from '../lib/session';
 
@@ -40,6 +41,8 @@ export function Signup() {
         body = {
           role: 'patient', name: v.name, email: v.email, password: v.password, phone: v.phone,
           date_of_birth: v.date_of_birth, sex: v.sex as Schemas['SignupPatientRequest']['sex'],
+          // Mails about appointments show times in this zone; it can be changed in the profile.
+          time_zone: userTimeZone,
         };
       } else {
         const cents = v.fee.trim() === '' ? null : toCents(v.fee);
