@@ -31,14 +31,7 @@ function Booking({ d }: { d: PublicDoctor }) {
   const attempt = useRef<{ sig: string; key: string } | null>(null);
   const f = useSubmit(['reason']);
 
-  if (s.status !== 'signed-in')
-    return (
-      <p class="alert alert--info">
-        <Link href={'/login?next=' + encodeURIComponent(loc.href)}>Log in</Link> or <Link href="/signup">create an account</Link> to book a
-        time.
-      </p>
-    );
-  const patient = s.user.role === 'patient';
+  const patient = s.status === 'signed-in' && s.user.role === 'patient';
 
   const book = (p: Picked) =>
     f.run(async () => {
@@ -67,7 +60,13 @@ function Booking({ d }: { d: PublicDoctor }) {
 
   return (
     <>
-      {!patient && <p class="alert alert--info">Only patients can book; these are the free times patients see.</p>}
+      {s.status === 'anonymous' && (
+        <p class="alert alert--info">
+          <Link href={'/login?next=' + encodeURIComponent(loc.href)}>Log in</Link> or <Link href="/signup">create an account</Link> to book
+          one of these times.
+        </p>
+      )}
+      {s.status === 'signed-in' && !patient && <p class="alert alert--info">Only patients can book; these are the free times patients see.</p>}
       <WeekSlots
         doctorId={d.id} doctorName={d.name} refresh={refresh} selected={picked?.doctorId === d.id ? picked.start : null} disabled={!patient}
         onPick={(slot, zone) => {
