@@ -191,7 +191,7 @@ test('doctor signs up, waits for approval, admin approves, doctor sees the dashb
 
   // The directory now lists the doctor, found by specialty.
   await doc.page.goto('/doctors?specialty=Cardiology');
-  await doc.page.getByRole('link', { name: 'Dr Rui Costa' }).waitFor();
+  await doc.page.getByRole('link', { name: 'Dr Rui Costa', exact: true }).waitFor();
 
   // Admin: doctors by status, suspend with a reason (a too-short reason is refused next to the field).
   await adm.page.getByRole('link', { name: 'Doctors', exact: true }).first().click();
