@@ -150,6 +150,7 @@ struct Server::Impl {
   WorkerPool& auth;
   Authenticator authenticator;
   std::vector<std::pair<std::string, RawHandler>> raw_handlers;
+  std::vector<std::function<void()>> shutdown_hooks;
   asio::io_context ioc;
   tcp::acceptor acceptor;
   asio::signal_set signals;
@@ -462,6 +463,7 @@ asio::awaitable<void> Server::Impl::shutdown() {
   log::info("shutdown_started", {{"in_flight", in_flight.load()}});
   boost::system::error_code ignored;
   acceptor.close(ignored);
+  for (auto& hook : shutdown_hooks) hook();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options.shutdown_grace_seconds);
   asio::steady_timer tick(ioc);
   while (in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
@@ -482,6 +484,8 @@ void Server::set_authenticator(Authenticator authenticator) { impl_->authenticat
 void Server::mount_raw(std::string path_prefix, RawHandler handler) {
   impl_->raw_handlers.emplace_back(std::move(path_prefix), std::move(handler));
 }
+
+void Server::on_shutdown(std::function<void()> hook) { impl_->shutdown_hooks.push_back(std::move(hook)); }
 
 void Server::bind() {
   auto& a = impl_->acceptor;

@@ -42,6 +42,9 @@ class Server {
   void set_authenticator(Authenticator authenticator);
   // Every request whose path starts with `path_prefix` goes to `handler` with the raw stream.
   void mount_raw(std::string path_prefix, RawHandler handler);
+  // Called once when a graceful shutdown starts (the acceptor is closed, in-flight requests are
+  // still being served): long-lived connections (WebSockets, held polls) end themselves here.
+  void on_shutdown(std::function<void()> hook);
 
   // Binds the listening socket (throws on failure); port() is known afterwards.
   void bind();

@@ -92,6 +92,7 @@ int run_echo(const DevCli& cli) {
   echo_namespace(io, "/custom");
   bench_namespace(io);
   server.mount_raw("/socket.io/", raw_handler(io));
+  server.on_shutdown([&io] { io.close_all(); });
   server.bind();
   std::cout << "socketio-echo listening on " << cli.host << ":" << server.port() << std::endl;
   server.run();

@@ -150,6 +150,15 @@ std::size_t Engine::session_count() const {
   return impl_->sessions.size();
 }
 
+void Engine::close_all(const std::string& reason) {
+  std::vector<std::shared_ptr<EngineSession>> all;
+  {
+    std::lock_guard lock(impl_->mu);
+    for (auto& [sid, s] : impl_->sessions) all.push_back(s);
+  }
+  for (auto& s : all) s->close(reason);
+}
+
 void Engine::after(std::chrono::milliseconds delay, std::function<void()> fn) {
   auto* ioc = impl_->ioc.load();
   if (!ioc) return;
@@ -594,8 +603,9 @@ asio::awaitable<void> Engine::Impl::run_websocket(std::shared_ptr<EngineSession>
   asio::co_spawn(ex, ws_writer(s, ws, writer_wake, done, finished), asio::detached);
   metrics().open_websockets.fetch_add(1);
   std::string reason = "transport close";
+  beast::flat_buffer frame;
   for (;;) {
-    beast::flat_buffer frame;
+    frame.consume(frame.size());
     auto [ec, n] = co_await ws.async_read(frame, use_tuple);
     (void)n;
     if (ec) {
@@ -604,10 +614,11 @@ asio::awaitable<void> Engine::Impl::run_websocket(std::shared_ptr<EngineSession>
     }
     if (s->closed()) continue;  // the writer is closing the WebSocket; drain until it is
     std::optional<eio::Packet> packet;
+    const std::string_view data(static_cast<const char*>(frame.data().data()), frame.size());
     if (ws.got_text()) {
-      packet = eio::decode_text(beast::buffers_to_string(frame.data()));
+      packet = eio::decode_text(data);
     } else {
-      packet = eio::Packet::bytes(beast::buffers_to_string(frame.data()));
+      packet = eio::Packet::bytes(std::string(data));
     }
     bool ok = packet.has_value();
     if (ok) incoming(s, std::move(*packet), ok);

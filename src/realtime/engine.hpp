@@ -111,6 +111,8 @@ class Engine {
   // Runs `fn` after `delay` on the server's threads (no lock held). Needs a request seen first.
   void after(std::chrono::milliseconds delay, std::function<void()> fn);
   std::size_t session_count() const;
+  // Closes every session (server shutdown): WebSockets get a close frame, held polls an answer.
+  void close_all(const std::string& reason);
   const EngineOptions& options() const { return options_; }
 
   // Internal: a session ended (removes it, tells the handler on a fresh stack).

@@ -466,6 +466,8 @@ Namespace Server::of(const std::string& nsp) {
 
 std::size_t Server::session_count() const { return impl_->engine.session_count(); }
 
+void Server::close_all() { impl_->engine.close_all("server shutting down"); }
+
 http::RawHandler raw_handler(Server& server) {
   Engine* engine = &server.impl().engine;
   return [engine](boost::beast::tcp_stream& stream, boost::beast::flat_buffer& buffer, http::RawRequest&& request) {

@@ -153,6 +153,8 @@ class Server {
   void on_connection(const std::string& nsp, ConnectionHandler handler) { of(nsp).on_connection(std::move(handler)); }
   Broadcast to(std::string room) { return of("/").to(std::move(room)); }
   std::size_t session_count() const;
+  // Ends every connection ("server shutting down"); clients reconnect elsewhere.
+  void close_all();
 
   ServerImpl& impl() { return *impl_; }
 

@@ -151,6 +151,23 @@ describe('socket.io-client against medcore', { skip }, () => {
     }
   });
 
+  it('a graceful shutdown ends WebSocket and polling clients at once', async () => {
+    const server = await startEcho();
+    const ws = io(server.url, { transports: ['websocket'], reconnection: false });
+    const polling = io(server.url, { transports: ['polling'], reconnection: false });
+    clients.push(ws, polling);
+    await Promise.all([once(ws, 'connect'), once(polling, 'connect')]);
+    const gone = Promise.all([once(ws, 'disconnect'), once(polling, 'disconnect')]);
+    const started = Date.now();
+    const result = await server.stop('SIGTERM');
+    assert.equal(result.code, 0);
+    assert.ok(Date.now() - started < 3000, `stopped in ${Date.now() - started} ms (grace is 10 s)`);
+    const [[wsReason], [pollReason]] = await gone;
+    assert.equal(wsReason, 'transport close');
+    // A held poll gets the close packet; a client between two polls finds the server gone.
+    assert.ok(['transport close', 'transport error'].includes(pollReason), pollReason);
+  });
+
   it('polling clients reconnect too', async () => {
     const server = await startEcho();
     const socket = io(server.url, { transports: ['polling'], reconnectionDelay: 100, reconnectionDelayMax: 200 });

@@ -169,17 +169,19 @@ describe('Engine.IO and Socket.IO on the wire', { skip }, () => {
     });
 
     it('answers 413 to a payload above maxPayload and ends the session', async () => {
+      const body = '4' + 'x'.repeat(1000001);  // built first: the session's first ping is due in 300 ms
       const sid = await openPolling(URL);
-      const res = await push(sid, '4' + 'x'.repeat(1000001));
+      const res = await push(sid, body);
       assert.equal(res.status, 413);
       assert.equal((await poll(sid)).status, 400);
     });
 
     it('refuses a body above the HTTP limit without reading it', async () => {
+      const body = '4' + 'x'.repeat(2 * 1024 * 1024);
       const sid = await openPolling(URL);
       // The server answers 413 and closes while the client may still be uploading: the client
       // sees either the 413 or a reset connection, never a success.
-      const status = await push(sid, '4' + 'x'.repeat(2 * 1024 * 1024)).then((r) => r.status, () => 'reset');
+      const status = await push(sid, body).then((r) => r.status, () => 'reset');
       assert.ok(status === 413 || status === 'reset', String(status));
       // The request never reached the session, which still works.
       const res = await push(sid, '40');
