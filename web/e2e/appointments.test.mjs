@@ -157,6 +157,10 @@ test('a patient signs up (with the browser\'s zone), finds a doctor and books a 
   await slot.click();
   assert.equal(await slot.getAttribute('aria-pressed'), 'true');
   await page.locator('#booking-title').getByText(/^Book \w+ \d+ \w+, \d\d:\d\d \(\d\d:\d\d Asia\/Kolkata\)$/).waitFor();
+  // Focus moves to the form, so a keyboard user does not tab past every other slot.
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'booking-title');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'reason');
   await page.getByLabel('Reason for the visit (optional)').fill('Follow-up on blood tests');
   // A double click books once: the button is busy after the first, and the key is the same anyway.
   await page.getByRole('button', { name: 'Book this time' }).dblclick();
@@ -256,9 +260,14 @@ test('a patient reschedules and then cancels from My appointments', async () => 
   const card = page.getByRole('listitem').filter({ hasText: 'Annual check' });
   await card.getByRole('button', { name: 'Reschedule' }).click();
   await card.getByRole('button', { name: 'Next week →' }).click();
+  // By keyboard: Enter on a slot, focus lands on the confirm button.
   const slot = card.locator('.week__slots button').nth(5);
-  await slot.click();
-  await card.getByRole('button', { name: /^Move to / }).click();
+  await slot.focus();
+  await page.keyboard.press('Enter');
+  const confirm = card.getByRole('button', { name: /^Move to / });
+  await confirm.waitFor();
+  assert.match(await page.evaluate(() => document.activeElement?.textContent ?? ''), /^Move to /);
+  await page.keyboard.press('Enter');
   await card.getByText('Appointment moved.').waitFor();
   await checkA11y(page, 'after reschedule');
   let row = appointmentsOf(me.id)[0];

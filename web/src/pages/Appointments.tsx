@@ -1,7 +1,7 @@
 // Appointments: a patient's "My appointments" (upcoming / past), a doctor's agenda (today,
 // upcoming, awaiting an outcome), and the detail page mails link to (/appointments/{id}). One card
 // component carries the actions the API allows (can_cancel, can_reschedule, can_mark_outcome).
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, type Alternative, type Appointment, type Role, type Slot } from '../api/client';
 import { FormAlert, SubmitButton, TextArea, onSubmit, useSubmit } from '../components/forms';
 import { Pager } from '../components/Pager';
@@ -53,6 +53,10 @@ function RescheduleForm({ a, onDone, onClose }: { a: Appointment; onDone: (a: Ap
   const [alternatives, setAlternatives] = useState<Alternative[] | null>(null);
   const [refresh, setRefresh] = useState(0);
   const f = useSubmit([]);
+  const confirmRef = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    if (picked) confirmRef.current?.querySelector<HTMLButtonElement>('button[type=submit]')?.focus();
+  }, [picked?.start]);
   const move = (start: string) =>
     f.run(async () => {
       try {
@@ -79,7 +83,7 @@ function RescheduleForm({ a, onDone, onClose }: { a: Appointment; onDone: (a: Ap
       />
       <FormAlert message={f.message} />
       {alternatives && <Alternatives alternatives={alternatives} busy={f.busy} colleagues={false} onPick={(alt) => void move(alt.start)} />}
-      <form class="actions" onSubmit={onSubmit(() => picked && void move(picked.start))} aria-label="Confirm the new time">
+      <form ref={confirmRef} class="actions" onSubmit={onSubmit(() => picked && void move(picked.start))} aria-label="Confirm the new time">
         {picked && (
           <SubmitButton busy={f.busy}>Move to {slotLabel(picked.start, picked.localStart, picked.zone)}</SubmitButton>
         )}

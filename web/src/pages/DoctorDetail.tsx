@@ -30,6 +30,10 @@ function Booking({ d }: { d: PublicDoctor }) {
   const [refresh, setRefresh] = useState(0);
   const attempt = useRef<{ sig: string; key: string } | null>(null);
   const f = useSubmit(['reason']);
+  // Keyboard and screen-reader users land on the form after picking a time, not after the last slot.
+  useEffect(() => {
+    if (picked) document.getElementById('booking-title')?.focus();
+  }, [picked?.start]);
 
   const patient = s.status === 'signed-in' && s.user.role === 'patient';
 
@@ -87,7 +91,7 @@ function Booking({ d }: { d: PublicDoctor }) {
       )}
       {patient && picked && (
         <form class="form booking" onSubmit={onSubmit(() => void book(picked))} noValidate aria-labelledby="booking-title">
-          <h3 id="booking-title">Book {slotLabel(picked.start, picked.localStart, picked.zone)}</h3>
+          <h3 id="booking-title" tabIndex={-1}>Book {slotLabel(picked.start, picked.localStart, picked.zone)}</h3>
           <p class="muted">With {picked.doctorName}.</p>
           <FormAlert message={f.message} />
           <TextArea
