@@ -255,6 +255,9 @@ test('a patient reschedules and then cancels from My appointments', async () => 
   assert.equal(b.status, 201, b.text);
   const { page, problems } = await fresh();
   await login(page, me.email);
+  // The dashboard lists the next appointments.
+  await page.getByRole('heading', { name: 'Next appointments' }).waitFor();
+  await page.locator('.next-appts').getByText('Dr Kavya Rao, Nephrology').waitFor();
   await page.getByRole('link', { name: 'My appointments' }).first().click();
   await heading(page, 'My appointments').waitFor();
   const card = page.getByRole('listitem').filter({ hasText: 'Annual check' });

@@ -1,7 +1,41 @@
-import type { User } from '../api/client';
+import { useEffect, useState } from 'preact/hooks';
+import { api, type Appointment, type User } from '../api/client';
 import { PageHeader } from '../components/ui';
-import { formatDate } from '../lib/format';
+import { formatDate, formatWhen } from '../lib/format';
 import { Link } from '../lib/router';
+
+/** The next three booked appointments, each linking to its page (nothing while loading or on error). */
+function NextAppointments() {
+  const [items, setItems] = useState<Appointment[] | null>(null);
+  useEffect(() => {
+    const ctl = new AbortController();
+    api.appointments({ scope: 'upcoming', status: 'booked', limit: 3 }, ctl.signal).then(
+      (p) => setItems(p.items),
+      () => setItems([]),
+    );
+    return () => ctl.abort();
+  }, []);
+  if (!items) return null;
+  return (
+    <>
+      <h2 class="section-title">Next appointments</h2>
+      {items.length === 0 ? (
+        <p>
+          Nothing booked. <Link href="/doctors">Find a doctor</Link> to book a visit.
+        </p>
+      ) : (
+        <ul class="next-appts">
+          {items.map((a) => (
+            <li key={a.id}>
+              <Link href={`/appointments/${a.id}`}>{formatWhen(a.start)}</Link> — {a.doctor.name}
+              {a.doctor.specialty ? `, ${a.doctor.specialty}` : ''}
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
 
 export function PatientDashboard({ user }: { user: User }) {
   const first = user.name.split(' ')[0] || user.name;
@@ -10,6 +44,7 @@ export function PatientDashboard({ user }: { user: User }) {
       <PageHeader title={`Welcome, ${first}`}>
         <p class="lead">Your patient dashboard.</p>
       </PageHeader>
+      <NextAppointments />
       <h2 class="section-title">Shortcuts</h2>
       <ul class="cards shortcuts">
         <li class="card card--link">
