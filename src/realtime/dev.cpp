@@ -2,11 +2,13 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <thread>
 
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "core/worker_pool.hpp"
 #include "http/server.hpp"
+#include "realtime/blocking.hpp"
 #include "realtime/mount.hpp"
 #include "realtime/pg_adapter.hpp"
 #include "realtime/server.hpp"
@@ -67,6 +69,32 @@ void bench_namespace(Server& io) {
   });
 }
 
+// Blocking work the way features do it: an auth hook and a handler on a worker pool. Not part of
+// the conformance settings; tests/api/realtime-client.test.mjs uses it.
+void pool_namespace(Server& io, WorkerPool& pool) {
+  io.of("/pool").use(auth_on(pool, [](Socket& socket) -> std::optional<std::string> {
+    const auto* auth = socket.handshake().auth.if_object();
+    const auto* token = auth ? auth->if_contains("token") : nullptr;
+    if (!token || !token->is_string() || token->get_string() != "let-me-in") return std::string("Not authorized");
+    socket.set_data(std::make_shared<std::string>("demo-user"));
+    return std::nullopt;
+  }));
+  io.on_connection("/pool", [&pool](Socket socket) {
+    Payload user;
+    user.add(boost::json::string(*socket.data_as<std::string>()));
+    socket.emit("user", std::move(user));
+    // "work" (ms): sleeps on a worker (a stand-in for a query), then acks the same number.
+    socket.on("work", on_pool(pool, [](Socket, Payload args, Ack ack) {
+      const auto* ms = args.args.empty() ? nullptr : args.args[0].if_int64();
+      const std::int64_t wait = ms ? std::clamp<std::int64_t>(*ms, 0, 2000) : 0;
+      std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+      Payload done;
+      done.add(wait);
+      ack(std::move(done));
+    }));
+  });
+}
+
 int run_echo(const DevCli& cli) {
   log::setup(cli.log_level);
   crypto::init();
@@ -84,6 +112,7 @@ int run_echo(const DevCli& cli) {
   http_options.port = static_cast<std::uint16_t>(cli.port);
   http_options.io_threads = cli.io_threads;
   http::Server server(http_options, router, general, auth);
+  WorkerPool blocking("realtime", 2, 256);  // outlives io
   // Declared after the HTTP server: its sessions (and their timers) go before the io_context.
   std::shared_ptr<Adapter> adapter;
   if (!cli.adapter_url.empty()) adapter = std::make_shared<PostgresAdapter>(cli.adapter_url);
@@ -91,6 +120,7 @@ int run_echo(const DevCli& cli) {
   echo_namespace(io, "/");
   echo_namespace(io, "/custom");
   bench_namespace(io);
+  pool_namespace(io, blocking);
   server.mount_raw("/socket.io/", raw_handler(io));
   server.on_shutdown([&io] { io.close_all(); });
   server.bind();
@@ -98,6 +128,7 @@ int run_echo(const DevCli& cli) {
   server.run();
   general.stop();
   auth.stop();
+  blocking.stop();
   return 0;
 }
 

@@ -1,9 +1,11 @@
 #include "realtime/server.hpp"
 
 #include <boost/json.hpp>
+#include <deque>
 
 #include "core/crypto.hpp"
 #include "core/log.hpp"
+#include "core/worker_pool.hpp"
 #include "realtime/adapter.hpp"
 #include "realtime/engine.hpp"
 #include "realtime/mount.hpp"
@@ -38,6 +40,11 @@ struct SocketImpl {
   std::map<std::int64_t, AckCallback> acks;
   std::int64_t next_ack = 0;
   std::shared_ptr<void> data;
+
+  // Socket::run_serial: work queued for a worker pool, drained by one task at a time.
+  std::mutex serial_mu;
+  std::deque<std::function<void()>> serial;
+  bool draining = false;
 
   SocketState current() {
     std::lock_guard lock(mu);
@@ -408,6 +415,41 @@ void Socket::disconnect(bool close_connection) {
     impl_->server->socket_closed(impl_, "server namespace disconnect");
   }
   if (close_connection) s->close("forced server close");
+}
+
+namespace {
+void drain_serial(const std::shared_ptr<SocketImpl>& impl) {
+  for (;;) {
+    std::function<void()> task;
+    {
+      std::lock_guard lock(impl->serial_mu);
+      if (impl->serial.empty()) {
+        impl->draining = false;
+        return;
+      }
+      task = std::move(impl->serial.front());
+      impl->serial.pop_front();
+    }
+    try {
+      task();
+    } catch (const std::exception& e) {
+      log::error("sio_handler_failed", {{"nsp", impl->ns->name}, {"error", e.what()}});
+    }
+  }
+}
+}  // namespace
+
+bool Socket::run_serial(WorkerPool& pool, std::function<void()> task) {
+  std::lock_guard lock(impl_->serial_mu);
+  impl_->serial.push_back(std::move(task));
+  if (impl_->draining) return true;
+  auto impl = impl_;
+  if (!pool.try_submit([impl] { drain_serial(impl); })) {
+    impl_->serial.pop_back();
+    return false;
+  }
+  impl_->draining = true;
+  return true;
 }
 
 void Socket::set_data(std::shared_ptr<void> data) {

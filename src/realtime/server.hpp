@@ -26,6 +26,10 @@
 
 #include "realtime/model.hpp"
 
+namespace medcore {
+class WorkerPool;
+}
+
 namespace medcore::realtime {
 
 using sio::Payload;
@@ -112,6 +116,10 @@ class Socket {
   Broadcast to(std::string room) const;
   // Leaves the namespace (DISCONNECT to the client); `close_connection` ends the whole connection.
   void disconnect(bool close_connection = false);
+
+  // Runs `task` on `pool` after the tasks this socket queued before it (one at a time, in order).
+  // False when the pool's queue is full (the task is dropped). Exceptions are logged.
+  bool run_serial(WorkerPool& pool, std::function<void()> task);
 
   // Per-socket state for features (the authenticated user, ...). Set it in the auth hook.
   void set_data(std::shared_ptr<void> data);

@@ -99,6 +99,33 @@ describe('socket.io-client against medcore', { skip }, () => {
     main.disconnect();
   });
 
+  it('refuses a connection its auth hook rejects, with the hook\'s message', async () => {
+    for (const auth of [undefined, { token: 'wrong' }, { token: 7 }]) {
+      const socket = connect('/pool', auth ? { auth } : {});
+      const [err] = await once(socket, 'connect_error');
+      assert.equal(err.message, 'Not authorized');
+      assert.equal(socket.connected, false);
+    }
+  });
+
+  it('runs blocking handlers on a worker pool, in order per socket, without stalling I/O', async () => {
+    const worker = connect('/pool', { auth: { token: 'let-me-in' }, transports: ['websocket'] });
+    const [user] = await once(worker, 'user');
+    assert.equal(user, 'demo-user');
+    const other = connect('/', { transports: ['websocket'] });
+    await once(other, 'auth');
+    const order = [];
+    const acks = [400, 10, 0].map((ms) => worker.timeout(5000).emitWithAck('work', ms).then((v) => { order.push(v); }));
+    // While the first job sleeps on a worker, the I/O threads keep serving everybody.
+    const started = Date.now();
+    other.emit('message', 'not blocked');
+    await once(other, 'message-back');
+    const echoMs = Date.now() - started;
+    await Promise.all(acks);
+    assert.deepEqual(order, [400, 10, 0], 'one socket\'s events run one at a time, in order');
+    assert.ok(echoMs < 350, `the echo took ${echoMs} ms while a worker slept 400 ms`);
+  });
+
   it('reports a connect_error for an unknown namespace', async () => {
     const socket = connect('/nowhere');
     const [err] = await once(socket, 'connect_error');
