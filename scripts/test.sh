@@ -165,6 +165,9 @@ else
 fi
 
 # --- API tests (black-box, against $MEDCORE_BIN) ------------------------------------------------
+# Includes the realtime suites (tests/api/realtime-*.test.mjs: the official socket.io-client and raw
+# Engine.IO peers against `medcore dev socketio-echo`; the two-instance LISTEN/NOTIFY test runs in
+# the PostgreSQL pass), with their npm dependencies from tests/api/package.json.
 # The names node --test picks up: *.test.js, *-test.js, *_test.js, test-*.js, test.js (and .mjs/.cjs).
 api_tests=$(find tests/api -path tests/api/node_modules -prune -o -type f -regextype posix-extended \
   -regex '.*/([^/]*[._-]test|test-[^/]*|test)\.[cm]?js' -print 2>/dev/null | head -1)
