@@ -28,21 +28,27 @@ std::string_view mime_type_for(std::string_view ext) {
   return "application/octet-stream";
 }
 
-bool looks_content_hashed(std::string_view name) {
-  // a dash or dot, then 6+ alphanumerics (with _ or - allowed after the first), then the extension
-  auto dot = name.rfind('.');
+bool looks_content_hashed(std::string_view url_path) {
+  // Only the bundler's output directory holds hashed names (Vite: assets/NAME-HASH.EXT, the hash
+  // 8 base64url characters that may contain '-' and need not contain a digit). Outside it a name
+  // like service-worker.js must stay revalidated.
+  constexpr std::string_view kAssets = "/assets/";
+  if (!url_path.starts_with(kAssets)) return false;
+  const auto name = url_path.substr(kAssets.size());
+  if (name.find('/') != std::string_view::npos) return false;
+  const auto dot = name.rfind('.');
   if (dot == std::string_view::npos) return false;
-  auto stem = name.substr(0, dot);
-  auto sep = stem.find_last_of("-.");
-  if (sep == std::string_view::npos) return false;
-  auto hash = stem.substr(sep + 1);
-  if (hash.size() < 6) return false;
-  bool has_digit = false;
-  for (char c : hash) {
+  const auto stem = name.substr(0, dot);
+  const auto dash = stem.find('-');
+  if (dash == std::string_view::npos || dash == 0) return false;
+  // Everything after the name's first '-' (the hash, possibly after more name parts): 6+ characters.
+  std::size_t run = 0;
+  for (auto i = stem.size(); i > dash + 1; --i) {
+    const char c = stem[i - 1];
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) return false;
-    has_digit |= std::isdigit(static_cast<unsigned char>(c)) != 0;
+    ++run;
   }
-  return has_digit;
+  return run >= 6;
 }
 
 StaticFiles::StaticFiles(fs::path root) : configured_root_(std::move(root)) { ready(); }
@@ -90,7 +96,7 @@ std::optional<Response> StaticFiles::serve_file(const fs::path& file, std::strin
   const auto name = file.filename().string();
   if (name == "index.html" || url_path == "/") {
     r.headers.push_back({"cache-control", "no-cache"});
-  } else if (looks_content_hashed(name)) {
+  } else if (looks_content_hashed(url_path)) {
     r.headers.push_back({"cache-control", "public, max-age=31536000, immutable"});
   } else {
     r.headers.push_back({"cache-control", "public, max-age=300"});

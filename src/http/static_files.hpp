@@ -40,7 +40,8 @@ class StaticFiles {
 };
 
 std::string_view mime_type_for(std::string_view extension);
-// Asset names carrying a content hash (app-3f9a1c.js, index-B2xk81Qa.css) may be cached for a year.
-bool looks_content_hashed(std::string_view file_name);
+// Bundler output carrying a content hash (/assets/app-3f9a1c.js, /assets/index-DQECrpNm.css) may be
+// cached for a year; anything else is revalidated.
+bool looks_content_hashed(std::string_view url_path);
 
 }  // namespace medcore::http

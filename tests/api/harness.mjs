@@ -53,6 +53,9 @@ function writeFakeSpa(webRoot) {
   fs.writeFileSync(path.join(webRoot, 'index.html'), SPA_INDEX);
   fs.writeFileSync(path.join(webRoot, 'assets', 'app-3f9a1c.js'), SPA_JS);
   fs.writeFileSync(path.join(webRoot, 'assets', 'style.css'), SPA_CSS);
+  // Vite's hashes are 8 base64url characters: often no digit, sometimes a '-'.
+  fs.writeFileSync(path.join(webRoot, 'assets', 'index-DQ-crpNm.js'), SPA_JS);
+  fs.writeFileSync(path.join(webRoot, 'service-worker.js'), SPA_JS);
   fs.writeFileSync(path.join(webRoot, 'favicon.ico'), SPA_ICO);
 }
 

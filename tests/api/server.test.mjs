@@ -173,8 +173,13 @@ describe('static files', () => {
     assert.match(cc, /immutable/, cc);
     const maxAge = Number(/max-age=(\d+)/.exec(cc)?.[1] || 0);
     assert.ok(maxAge >= 30 * 24 * 3600, `max-age ${maxAge}`);
-    const idx = await api(server, 'GET', '/');
-    assert.doesNotMatch(idx.headers.get('cache-control') || '', /immutable/);
+    const vite = await api(server, 'GET', '/assets/index-DQ-crpNm.js');
+    assert.match(vite.headers.get('cache-control') || '', /max-age=31536000, immutable/);
+    for (const p of ['/', '/assets/style.css', '/service-worker.js']) {
+      const r2 = await api(server, 'GET', p);
+      assert.equal(r2.status, 200, p);
+      assert.doesNotMatch(r2.headers.get('cache-control') || '', /immutable/, p);
+    }
   });
   it('SPA fallback: unknown non-API path serves index.html', async () => {
     const r = await api(server, 'GET', '/some/page');
