@@ -54,24 +54,22 @@ EngineSession::~EngineSession() = default;
 
 void EngineSession::send(const std::vector<eio::Packet>& packets) {
   std::shared_ptr<Waker> w;
+  bool overflow = false;
   {
     std::lock_guard lock(mu_);
     if (closed_) return;
+    for (const auto& p : packets) outbox_bytes_ += p.view().size() + 1;
     outbox_.insert(outbox_.end(), packets.begin(), packets.end());
+    overflow = outbox_bytes_ > engine_.options().max_buffered_bytes;
     w = std::move(waiter_);
   }
   wake(w);
+  // A client that does not read (or poll) what it is sent would grow the outbox without bound.
+  if (overflow) close_impl("transport error", false);
 }
 
 void EngineSession::send(eio::Packet packet) {
-  std::shared_ptr<Waker> w;
-  {
-    std::lock_guard lock(mu_);
-    if (closed_) return;
-    outbox_.push_back(std::move(packet));
-    w = std::move(waiter_);
-  }
-  wake(w);
+  send(std::vector<eio::Packet>{std::move(packet)});
 }
 
 bool EngineSession::closed() const {
@@ -431,6 +429,7 @@ asio::awaitable<bool> Engine::Impl::poll(std::shared_ptr<EngineSession> s, beast
       } else if (!s->outbox_.empty()) {
         out.assign(std::make_move_iterator(s->outbox_.begin()), std::make_move_iterator(s->outbox_.end()));
         s->outbox_.clear();
+        s->outbox_bytes_ = 0;
       } else if (s->closed_) {
         out.push_back(eio::Packet::text(eio::Type::noop));
       } else {
@@ -643,6 +642,7 @@ asio::awaitable<void> Engine::Impl::ws_writer(std::shared_ptr<EngineSession> s, 
       if (!s->outbox_.empty()) {
         out.assign(std::make_move_iterator(s->outbox_.begin()), std::make_move_iterator(s->outbox_.end()));
         s->outbox_.clear();
+        s->outbox_bytes_ = 0;
       } else if (!closed) {
         s->waiter_ = w;
       }

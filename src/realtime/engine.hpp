@@ -36,6 +36,8 @@ struct EngineOptions {
   std::string cors_origin;
   bool allow_upgrades = true;
   std::chrono::milliseconds upgrade_timeout{10000};
+  // A session whose unsent packets exceed this is closed (a client that stopped reading).
+  std::size_t max_buffered_bytes = 4 * 1024 * 1024;
 };
 
 // What a Socket.IO-side handshake sees of the HTTP request that opened the session.
@@ -85,6 +87,7 @@ class EngineSession : public std::enable_shared_from_this<EngineSession> {
 
   mutable std::mutex mu_;
   std::deque<eio::Packet> outbox_;
+  std::size_t outbox_bytes_ = 0;
   eio::Transport transport_;
   bool closed_ = false;
   bool upgrading_ = false;

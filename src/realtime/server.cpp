@@ -80,7 +80,8 @@ struct ServerImpl final : EngineHandler {
                                            .ping_timeout_ms = options.ping_timeout_ms,
                                            .max_payload = options.max_payload},
                              .cors_origin = options.cors_origin,
-                             .allow_upgrades = options.allow_upgrades},
+                             .allow_upgrades = options.allow_upgrades,
+                             .max_buffered_bytes = options.max_buffered_bytes},
                *this) {
     adapter->start([this](const BroadcastPacket& b) { deliver_local(b); });
   }

@@ -45,6 +45,8 @@ struct Options {
   // "" = no CORS headers; "*" = any origin; otherwise a comma-separated list of origins.
   std::string cors_origin;
   bool allow_upgrades = true;
+  // Unsent data per connection above which it is closed (a client that stopped reading).
+  std::size_t max_buffered_bytes = 4 * 1024 * 1024;
 };
 
 // What the client sent when it connected to a namespace.

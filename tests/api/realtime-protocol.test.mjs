@@ -426,6 +426,38 @@ describe('Engine.IO and Socket.IO on the wire', { skip }, () => {
       });
     }
 
+    it('closes a connection that stops reading once its unsent data passes 4 MiB', async () => {
+      const bench = async (skipPings) => {
+        const raw = new RawSocket(`${WS}/socket.io/?EIO=4&transport=websocket`, { skipPings });
+        await raw.next();
+        raw.send('40/bench,');
+        assert.match(await raw.next(), /^40\/bench,/);
+        raw.send('42/bench,0["join","slow"]');
+        assert.equal(await raw.next(), '43/bench,0[]');
+        return raw;
+      };
+      const lazy = await bench(true);
+      const sender = await bench(true);
+      lazy.ws._socket.pause();  // stops reading from TCP: kernel buffers fill, then the outbox
+      const chunk = 'x'.repeat(64 * 1024);
+      for (let i = 0; i < 400; i++) sender.send(`42/bench,["relay","slow","${chunk}"]`);  // 25 MiB
+      await sleep(150);
+      lazy.ws._socket.resume();  // reads again and answers pings: only the overflow can have closed it
+      let received = 0;
+      const counting = (async () => {
+        for (;;) {
+          const m = await lazy.next(3000).catch(() => null);
+          if (m === null) return;
+          if (typeof m === 'string' && m.startsWith('42/bench,["relay"')) received++;
+        }
+      })();
+      assert.notEqual(await closedWithin(lazy, 3000), 'timeout', 'the lazy reader was disconnected');
+      await counting;
+      assert.ok(received < 400, `got ${received} of 400 relays before the close`);
+      sender.send('42["message","sender unaffected"]');
+      sender.close();
+    });
+
     it('survives random garbage on both transports', async () => {
       let seed = 12345;
       const rand = (n) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
