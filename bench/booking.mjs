@@ -44,6 +44,7 @@ try {
   const SLOTS = 7 * 48;
   let next = 0;
   const latencies = [];
+  const byAnswer = {};
   const counts = {};
   const started = performance.now();
   async function client() {
@@ -58,6 +59,7 @@ try {
       latencies.push(performance.now() - t0);
       const key = r.status === 409 ? `409 ${r.json.type.split(':').pop()}` : String(r.status);
       counts[key] = (counts[key] || 0) + 1;
+      (byAnswer[key] ||= []).push(latencies.at(-1));
     }
   }
   await Promise.all(Array.from({ length: CLIENTS }, client));
@@ -91,6 +93,7 @@ try {
     requests_per_second: Math.round(REQUESTS / seconds),
     bookings: booked, bookings_per_second: Math.round(booked / seconds),
     answers: counts,
+    p50_ms_by_answer: Object.fromEntries(Object.entries(byAnswer).map(([k, v]) => [k, Number(pct(v.sort((a, b) => a - b), 50).toFixed(1))])),
     latency_ms: { p50: Number(pct(latencies, 50).toFixed(1)), p99: Number(pct(latencies, 99).toFixed(1)), max: Number(latencies.at(-1).toFixed(1)) },
     double_booked_slots: doubles.length, patient_overlaps: overlaps.length,
     slot_listing_60_days: { slots: slotsListed, p50_ms: Number(pct(listLat, 50).toFixed(2)), p99_ms: Number(pct(listLat, 99).toFixed(2)) },
