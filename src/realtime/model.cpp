@@ -474,6 +474,83 @@ std::optional<DecodedBroadcast> decode_broadcast(std::string_view text) {
   return d;
 }
 
+// --- NOTIFY size limit ---------------------------------------------------------------------------
+std::vector<std::string> split_notify(const std::string& message, const std::string& origin, std::uint64_t id,
+                                      std::size_t max_bytes) {
+  if (message.size() <= max_bytes) return {message};
+  const std::string head_base = "~" + origin + " " + std::to_string(id) + " ";
+  // Room for "INDEX COUNT " (up to 6 digits each) after the prefix.
+  const std::size_t overhead = head_base.size() + 14;
+  const std::size_t room = max_bytes > overhead + 4 ? max_bytes - overhead : 4;
+  std::vector<std::string_view> chunks;
+  std::string_view rest = message;
+  while (!rest.empty()) {
+    std::size_t n = std::min(room, rest.size());
+    // Never cut a UTF-8 sequence: back up over continuation bytes.
+    while (n < rest.size() && n > 0 && (static_cast<unsigned char>(rest[n]) & 0xC0) == 0x80) --n;
+    if (n == 0) n = std::min(room, rest.size());
+    chunks.push_back(rest.substr(0, n));
+    rest.remove_prefix(n);
+  }
+  std::vector<std::string> out;
+  out.reserve(chunks.size());
+  for (std::size_t i = 0; i < chunks.size(); ++i)
+    out.push_back(head_base + std::to_string(i) + " " + std::to_string(chunks.size()) + " " + std::string(chunks[i]));
+  return out;
+}
+
+std::optional<std::string> NotifyAssembler::add(std::string_view n, std::int64_t now_ms) {
+  // Forget what is too old to complete.
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (now_ms - it->second.first_ms > max_age_ms_) {
+      pending_bytes_ -= it->second.bytes;
+      it = pending_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (n.empty() || n[0] != '~') return std::string(n);
+  // "~ORIGIN ID INDEX COUNT DATA"
+  std::string_view rest = n.substr(1);
+  std::string_view fields[4];
+  for (auto& f : fields) {
+    const auto space = rest.find(' ');
+    if (space == std::string_view::npos || space == 0) return std::nullopt;
+    f = rest.substr(0, space);
+    rest.remove_prefix(space + 1);
+  }
+  std::size_t index = 0, count = 0;
+  auto parse = [](std::string_view t, std::size_t& v) {
+    auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    return ec == std::errc() && p == t.data() + t.size();
+  };
+  if (!parse(fields[2], index) || !parse(fields[3], count) || count < 2 || count > 100000 || index >= count)
+    return std::nullopt;
+  const std::string key = std::string(fields[0]) + " " + std::string(fields[1]);
+  auto [it, fresh] = pending_.try_emplace(key);
+  Partial& p = it->second;
+  if (fresh) {
+    p.parts.resize(count);
+    p.first_ms = now_ms;
+  }
+  if (p.parts.size() != count || !p.parts[index].empty()) return std::nullopt;  // inconsistent or repeated
+  if (pending_bytes_ + rest.size() > max_pending_bytes_) {
+    pending_bytes_ -= p.bytes;
+    pending_.erase(it);
+    return std::nullopt;
+  }
+  p.parts[index] = std::string(rest);
+  p.bytes += rest.size();
+  pending_bytes_ += rest.size();
+  if (++p.received < count) return std::nullopt;
+  std::string whole;
+  whole.reserve(p.bytes);
+  for (const auto& part : p.parts) whole += part;
+  pending_bytes_ -= p.bytes;
+  pending_.erase(it);
+  return whole;
+}
+
 // --- rooms -------------------------------------------------------------------------------------
 void RoomIndex::join(const std::string& sid, const std::string& room) {
   rooms_[room].insert(sid);

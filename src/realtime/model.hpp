@@ -150,6 +150,34 @@ struct DecodedBroadcast {
 };
 std::optional<DecodedBroadcast> decode_broadcast(std::string_view text);
 
+// PostgreSQL NOTIFY payloads are limited to 8000 bytes: a longer message goes as several
+// notifications "~ORIGIN ID INDEX COUNT DATA" (split on UTF-8 boundaries, sent in one transaction)
+// and is put together again by the receivers. A message that fits goes as it is.
+std::vector<std::string> split_notify(const std::string& message, const std::string& origin, std::uint64_t id,
+                                      std::size_t max_bytes);
+class NotifyAssembler {
+ public:
+  explicit NotifyAssembler(std::size_t max_pending_bytes = 64 * 1024 * 1024, std::int64_t max_age_ms = 30000)
+      : max_pending_bytes_(max_pending_bytes), max_age_ms_(max_age_ms) {}
+  // The whole message once complete (at once for an unsplit one); nullopt while parts are
+  // missing or when the notification is malformed. Incomplete messages older than max_age_ms
+  // and any beyond max_pending_bytes are dropped.
+  std::optional<std::string> add(std::string_view notification, std::int64_t now_ms);
+  std::size_t pending() const { return pending_.size(); }
+
+ private:
+  struct Partial {
+    std::vector<std::string> parts;
+    std::size_t received = 0;
+    std::size_t bytes = 0;
+    std::int64_t first_ms = 0;
+  };
+  std::size_t max_pending_bytes_;
+  std::int64_t max_age_ms_;
+  std::size_t pending_bytes_ = 0;
+  std::map<std::string, Partial> pending_;  // key: origin + ' ' + id
+};
+
 // Which sockets of one namespace are in which room. Not thread-safe (the caller locks).
 class RoomIndex {
  public:

@@ -25,7 +25,9 @@ struct PostgresAdapter::Impl {
   PGconn* conn = nullptr;
   int wake_pipe[2] = {-1, -1};
   std::mutex mu;
-  std::deque<std::string> outgoing;  // encoded broadcasts to NOTIFY
+  std::deque<std::vector<std::string>> outgoing;  // per broadcast, its NOTIFY payload(s)
+  std::uint64_t next_id = 0;                       // numbers split broadcasts (guarded by mu)
+  NotifyAssembler assembler;                       // the listener thread's
   std::atomic<bool> running{false};
   std::thread thread;
 
@@ -52,7 +54,14 @@ struct PostgresAdapter::Impl {
 
   std::string error() const { return conn ? PQerrorMessage(conn) : std::string("no connection"); }
 
-  bool notify(const std::string& payload) {
+  bool exec(const char* sql) {
+    PGresult* r = PQexec(conn, sql);
+    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return ok;
+  }
+
+  bool notify_one(const std::string& payload) {
     const char* params[2] = {channel.c_str(), payload.c_str()};
     PGresult* r = PQexecParams(conn, "SELECT pg_notify($1, $2)", 2, nullptr, params, nullptr, nullptr, 0);
     const bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
@@ -61,10 +70,26 @@ struct PostgresAdapter::Impl {
     return ok;
   }
 
+  // The parts of one broadcast in one transaction: delivered together, in order, at commit.
+  void notify(const std::vector<std::string>& parts) {
+    if (parts.size() == 1) {
+      notify_one(parts[0]);
+      return;
+    }
+    if (!exec("BEGIN")) return;
+    bool ok = true;
+    for (const auto& part : parts) ok = ok && notify_one(part);
+    exec(ok ? "COMMIT" : "ROLLBACK");
+  }
+
   void drain_notifications() {
     while (PGnotify* n = PQnotifies(conn)) {
-      auto decoded = decode_broadcast(n->extra ? n->extra : "");
+      const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now().time_since_epoch()).count();
+      auto whole = assembler.add(n->extra ? n->extra : "", now);
       PQfreemem(n);
+      if (!whole) continue;  // a part of a longer broadcast (or a malformed one)
+      auto decoded = decode_broadcast(*whole);
       if (!decoded) {
         log::warn("realtime_notify_garbled", {});
         continue;
@@ -91,7 +116,7 @@ struct PostgresAdapter::Impl {
         log::info("realtime_adapter_reconnected", {{"channel", channel}});
         backoff = std::chrono::milliseconds(100);
       }
-      std::deque<std::string> batch;
+      std::deque<std::vector<std::string>> batch;
       {
         std::lock_guard lock(mu);
         batch.swap(outgoing);
@@ -141,14 +166,14 @@ void PostgresAdapter::start(Deliver deliver) {
 void PostgresAdapter::publish(const BroadcastPacket& packet) {
   if (impl_->deliver) impl_->deliver(packet);
   if (!impl_->running.load()) return;
-  std::string payload = encode_broadcast(packet, impl_->instance);
-  if (payload.size() > kMaxNotifyPayload) {
+  const std::string payload = encode_broadcast(packet, impl_->instance);
+  if (payload.size() > kMaxBroadcastBytes) {
     log::warn("realtime_broadcast_too_large", {{"bytes", payload.size()}, {"nsp", packet.nsp}});
     return;
   }
   {
     std::lock_guard lock(impl_->mu);
-    impl_->outgoing.push_back(std::move(payload));
+    impl_->outgoing.push_back(split_notify(payload, impl_->instance, impl_->next_id++, kMaxNotifyPayload));
   }
   impl_->wake();
 }

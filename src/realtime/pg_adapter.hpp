@@ -4,10 +4,13 @@
 // id so the sender skips its own copy). One thread owns the libpq connection: the I/O threads
 // only queue, never wait for the database.
 //
+// A broadcast longer than NOTIFY's 8000-byte payload limit goes as several notifications in one
+// transaction and is reassembled by the receivers (split_notify / NotifyAssembler).
+//
 // Guarantees: at-most-once across instances. A broadcast published while the connection is
-// down (it reconnects with backoff) is delivered locally only; one whose encoding exceeds
-// PostgreSQL's NOTIFY payload limit (8000 bytes) likewise, with a warning. Features that need
-// every message (chat history) store it in the database and let clients catch up from there.
+// down (it reconnects with backoff) is delivered locally only; one above kMaxBroadcastBytes
+// likewise, with a warning. Features that need every message (chat history) store it in the
+// database and let clients catch up from there.
 #include <memory>
 #include <string>
 
@@ -26,6 +29,7 @@ class PostgresAdapter final : public Adapter {
   void stop() override;
 
   static constexpr std::size_t kMaxNotifyPayload = 7999;
+  static constexpr std::size_t kMaxBroadcastBytes = 4 * 1024 * 1024;
   const std::string& instance_id() const;
 
  private:

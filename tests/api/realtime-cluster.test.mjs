@@ -66,6 +66,14 @@ describe('two instances on PostgreSQL LISTEN/NOTIFY', { skip }, () => {
     await all;
     assert.deepEqual(many, [...Array(30).keys()]);
 
+    // Larger than one NOTIFY (8000 bytes): split and put together again, multi-byte text intact.
+    const long = 'é€x'.repeat(10000);
+    const gotLong = once(onB, 'relay');
+    onA.emit('relay', 'conversation:1', long, Buffer.alloc(20000, 7));
+    const [, longBack, bigBytes] = await gotLong;
+    assert.equal(longBack, long);
+    assert.deepEqual(Buffer.from(bigBytes), Buffer.alloc(20000, 7));
+
     await sleep(200);
     assert.equal(seen.a.filter(([, t]) => t === 'from A').length, 0, 'the sender does not get its own message');
     assert.deepEqual(seen.elsewhere, [], 'other rooms get nothing');

@@ -289,3 +289,55 @@ TEST(Rooms, SelectsMembersWithExclusions) {
   EXPECT_EQ(rooms.select({}, {}, ""), (V{"b", "c", "d"}));
   EXPECT_EQ(rooms.room_count(), 4u);  // b, c, d, r2: empty rooms are dropped
 }
+
+TEST(NotifySplit, ShortMessagesGoAsTheyAre) {
+  EXPECT_EQ(split_notify("{\"a\":1}", "me", 1, 7999), std::vector<std::string>{"{\"a\":1}"});
+  NotifyAssembler a;
+  EXPECT_EQ(*a.add("{\"a\":1}", 0), "{\"a\":1}");
+}
+
+TEST(NotifySplit, LongMessagesAreCutOnUtf8BoundariesAndReassembled) {
+  std::string message = "{\"text\":\"";
+  for (int i = 0; i < 5000; ++i) message += (i % 3 == 0) ? "\xE2\x82\xAC" : (i % 3 == 1 ? "\xC3\xA9" : "x");  // € é x
+  message += "\"}";
+  auto parts = split_notify(message, "inst", 42, 1000);
+  ASSERT_GT(parts.size(), 10u);
+  for (const auto& p : parts) {
+    EXPECT_LE(p.size(), 1000u);
+    EXPECT_EQ(p[0], '~');
+    // Each part's data starts at a character boundary (never a continuation byte).
+    const auto data = std::string_view(p).substr(p.find(' ', p.find(' ', p.find(' ', p.find(' ') + 1) + 1) + 1) + 1);
+    ASSERT_FALSE(data.empty());
+    EXPECT_NE(static_cast<unsigned char>(data[0]) & 0xC0, 0x80);
+  }
+  NotifyAssembler a;
+  // Another sender's parts interleave; order within one message may vary.
+  auto other = split_notify(message, "other", 42, 1000);
+  std::optional<std::string> mine, theirs;
+  for (std::size_t i = parts.size(); i-- > 0;) {
+    if (auto whole = a.add(parts[i], 10)) mine = whole;
+    if (i < other.size())
+      if (auto whole = a.add(other[i], 10)) theirs = whole;
+  }
+  ASSERT_TRUE(mine);
+  ASSERT_TRUE(theirs);
+  EXPECT_EQ(*mine, message);
+  EXPECT_EQ(*theirs, message);
+  EXPECT_EQ(a.pending(), 0u);
+}
+
+TEST(NotifySplit, DropsMalformedRepeatedStaleAndOversizedParts) {
+  NotifyAssembler a(/*max_pending_bytes=*/5000, /*max_age_ms=*/100);
+  for (const char* bad : {"~", "~a", "~a 1 0", "~a 1 0 1 x", "~a 1 2 2 x", "~a 1 x 2 y", "~a 1 0 0 y"})
+    EXPECT_FALSE(a.add(bad, 0)) << bad;
+  EXPECT_FALSE(a.add("~a 7 0 2 he", 0));
+  EXPECT_FALSE(a.add("~a 7 0 2 he", 0));  // repeated part ignored
+  EXPECT_FALSE(a.add("~a 7 0 3 zz", 0));  // count disagrees
+  EXPECT_EQ(*a.add("~a 7 1 2 llo", 50), "hello");
+  EXPECT_FALSE(a.add("~a 8 0 2 he", 0));
+  EXPECT_FALSE(a.add("~a 8 1 2 llo", 500));  // the first part expired meanwhile
+  EXPECT_EQ(a.pending(), 1u);                 // only the late second part waits (and will expire)
+  const std::string big(6000, 'x');
+  EXPECT_FALSE(a.add("~b 1 0 2 " + big, 500));  // beyond max_pending_bytes: dropped
+  EXPECT_FALSE(a.add("~b 1 1 2 y", 500));
+}
