@@ -8,6 +8,8 @@
 #include "accounts/routes.hpp"
 #include "appointments/routes.hpp"
 #include "appointments/seed.hpp"
+#include "chat/routes.hpp"
+#include "chat/socket.hpp"
 #include "accounts/seed.hpp"
 #include "accounts/sessions.hpp"
 #include "app/app.hpp"
@@ -27,6 +29,9 @@
 #include "notify/routes.hpp"
 #include "ops/routes.hpp"
 #include "realtime/dev.hpp"
+#include "realtime/mount.hpp"
+#include "realtime/pg_adapter.hpp"
+#include "realtime/server.hpp"
 #include "predictions/routes.hpp"
 #include "predictions/service.hpp"
 
@@ -68,13 +73,15 @@ App open_app(Config config) {
 }
 
 // Every route of the API, for the server and for `medcore routes` (which loads no models).
-void mount_all(http::Router& router, App& app, std::shared_ptr<const predictions::Models> models = nullptr) {
+void mount_all(http::Router& router, App& app, std::shared_ptr<const predictions::Models> models = nullptr,
+               std::shared_ptr<chat::Hub> chat_hub = nullptr) {
   ops::mount_ops(router, app);
   accounts::mount_accounts(router, app);
   audit::mount_audit(router, app);
   notify::mount_notify(router, app);
   appointments::mount_appointments(router, app);
   predictions::mount_predictions(router, app, std::move(models));
+  chat::mount_chat(router, app, std::move(chat_hub));
 }
 
 int serve(Config config) {
@@ -98,7 +105,8 @@ int serve(Config config) {
   auto models = predictions::Models::load(c.models_dir);
   for (const auto& m : models->all()) log::info("model_loaded", {{"name", m->name()}, {"version", m->version()}});
   http::Router router;
-  mount_all(router, app, models);
+  auto chat_hub = std::make_shared<chat::Hub>();
+  mount_all(router, app, models, chat_hub);
 
   auto [host, port] = http::parse_listen_address(c.listen);
   http::ServerOptions options{.host = host,
@@ -114,6 +122,16 @@ int serve(Config config) {
   http::Server server(options, router, general, hashing);
   auto authenticator = std::make_shared<accounts::SessionAuthenticator>(app);
   server.set_authenticator([authenticator](const http::Request& r) { return authenticator->authenticate(r); });
+  // Socket.IO at /socket.io/ (chat). Declared after the HTTP server: its sessions go first. On
+  // PostgreSQL broadcasts fan out to every instance through LISTEN/NOTIFY.
+  realtime::Options rt_options;
+  rt_options.max_payload = chat::kMaxSocketPayload;
+  std::shared_ptr<realtime::Adapter> adapter;
+  if (app.db->dialect() == db::Dialect::postgresql) adapter = std::make_shared<realtime::PostgresAdapter>(c.database_url);
+  realtime::Server io(rt_options, adapter);
+  chat::mount_socket(io, app, general, authenticator, chat_hub);
+  server.mount_raw("/socket.io/", realtime::raw_handler(io));
+  server.on_shutdown([&io] { io.close_all(); });
   server.bind();
   log::info("listening", {{"address", host + ":" + std::to_string(server.port())},
                           {"database", app.db->describe()},

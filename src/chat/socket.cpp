@@ -1,0 +1,405 @@
+#include "chat/socket.hpp"
+
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "accounts/sessions.hpp"
+#include "app/app.hpp"
+#include "chat/model.hpp"
+#include "chat/service.hpp"
+#include "chat/views.hpp"
+#include "core/log.hpp"
+#include "core/problem.hpp"
+#include "core/worker_pool.hpp"
+#include "http/message.hpp"
+#include "realtime/server.hpp"
+
+namespace medcore::chat {
+
+using realtime::Ack;
+using realtime::Payload;
+using realtime::Socket;
+
+namespace {
+
+// What a connection to "/chat" keeps between events.
+struct State {
+  Caller caller;
+  std::mutex mu;
+  std::set<std::int64_t> joined;
+  std::map<std::int64_t, EpochMs> typing_sent;  // conversation → last "typing: true" forwarded
+  SocketBudget budget{10.0, 30.0};              // events per second, burst
+  bool counted = false;                         // presence +1 done
+  bool gone = false;                            // disconnected
+};
+
+Payload one(boost::json::value v) {
+  Payload p;
+  p.add(std::move(v));
+  return p;
+}
+
+boost::json::object error_json(int status, std::string_view slug, std::string_view detail) {
+  return {{"error", {{"status", status}, {"type", "urn:medcore:problem:" + std::string(slug)}, {"detail", detail}}}};
+}
+
+boost::json::object problem_json(const Problem& p) {
+  auto e = error_json(p.status(), p.slug(), p.detail());
+  if (!p.errors().empty()) {
+    boost::json::array errors;
+    for (const auto& f : p.errors()) errors.push_back({{"field", f.field}, {"message", f.message}});
+    e["error"].as_object()["errors"] = std::move(errors);
+  }
+  return e;
+}
+
+// The first argument as an object (every chat event takes one).
+const boost::json::object* args_object(const Payload& args) {
+  if (args.args.empty() || !args.args[0].is_object()) return nullptr;
+  return &args.args[0].as_object();
+}
+
+std::optional<std::int64_t> positive_id(const boost::json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (!v) return std::nullopt;
+  if (v->is_int64() && v->as_int64() > 0) return v->as_int64();
+  if (v->is_uint64() && v->as_uint64() > 0 && v->as_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
+    return static_cast<std::int64_t>(v->as_uint64());
+  return std::nullopt;
+}
+
+struct Context {
+  App& app;
+  WorkerPool& pool;
+  std::shared_ptr<Service> svc;
+  realtime::Namespace nsp;
+};
+
+// Runs `f` on the worker pool; its result (or the error) answers the ack.
+template <class F>
+void on_worker(const std::shared_ptr<Context>& ctx, Ack ack, F f) {
+  const bool queued = ctx->pool.try_submit([ack, f = std::move(f)]() mutable {
+    try {
+      ack(one(f()));
+    } catch (const Problem& p) {
+      ack(one(problem_json(p)));
+    } catch (const std::exception& e) {
+      log::error("chat_event_failed", {{"error", e.what()}});
+      ack(one(error_json(500, "internal", "Something went wrong.")));
+    }
+  });
+  if (!queued) ack(one(error_json(503, "overloaded", "The server is busy; try again shortly.")));
+}
+
+// Checks shared by every event; answers the ack and returns null when the event is refused.
+std::shared_ptr<State> admit(const Socket& self, const Payload& args, const Ack& ack, const boost::json::object*& body) {
+  auto state = self.data_as<State>();
+  if (!state) return nullptr;
+  {
+    std::lock_guard lock(state->mu);
+    if (!state->budget.take(now_ms())) {
+      ack(one(error_json(429, "rate-limited", "Too many events; slow down.")));
+      return nullptr;
+    }
+  }
+  body = args_object(args);
+  if (!body) {
+    ack(one(error_json(400, "bad-request", "The event takes one object argument.")));
+    return nullptr;
+  }
+  return state;
+}
+
+void presence_broadcast(const realtime::Namespace& nsp, std::int64_t user_id, const store::Presence& p) {
+  nsp.to(presence_room(user_id)).emit("presence", one(presence_json(user_id, p)));
+}
+
+void connection_closed(const std::shared_ptr<Context>& ctx, std::int64_t user_id) {
+  ctx->pool.try_submit([ctx, user_id] {
+    try {
+      if (ctx->svc->presence_change(user_id, -1) == 0)
+        presence_broadcast(ctx->nsp, user_id, ctx->svc->presence(user_id));
+    } catch (const std::exception& e) {
+      log::error("chat_presence_failed", {{"error", e.what()}});
+    }
+  });
+}
+
+void on_connection(const std::shared_ptr<Context>& ctx, Socket socket) {
+  auto state = socket.data_as<State>();
+  if (!state) return socket.disconnect();
+  const auto uid = state->caller.user_id;
+  socket.join(user_room(uid));
+
+  // Presence: +1 now, -1 on disconnect, in that order even when the pool runs them on two threads.
+  ctx->pool.try_submit([ctx, state, uid] {
+    try {
+      const int n = ctx->svc->presence_change(uid, +1);
+      bool undo = false;
+      {
+        std::lock_guard lock(state->mu);
+        state->counted = true;
+        undo = state->gone;
+      }
+      if (undo) return connection_closed(ctx, uid);
+      if (n == 1) presence_broadcast(ctx->nsp, uid, ctx->svc->presence(uid));
+    } catch (const std::exception& e) {
+      log::error("chat_presence_failed", {{"error", e.what()}});
+    }
+  });
+  socket.on_disconnect([ctx](Socket self, const std::string&) {
+    auto st = self.data_as<State>();
+    if (!st) return;
+    bool counted = false;
+    {
+      std::lock_guard lock(st->mu);
+      st->gone = true;
+      counted = st->counted;
+    }
+    if (counted) connection_closed(ctx, st->caller.user_id);
+  });
+
+  // join {conversation_id, after?} → {conversation, messages (after `after`, oldest first), has_more, presence}
+  socket.on("join", [ctx](Socket self, Payload args, Ack ack) {
+    const boost::json::object* body = nullptr;
+    auto st = admit(self, args, ack, body);
+    if (!st) return;
+    const auto id = positive_id(*body, "conversation_id");
+    if (!id) return ack(one(error_json(422, "validation", "conversation_id must be a positive integer.")));
+    std::optional<std::int64_t> after;
+    if (body->contains("after")) {
+      const auto* a = body->if_contains("after");
+      if (a->is_int64() && a->as_int64() == 0) after = 0;
+      else if (!(after = positive_id(*body, "after"))) return ack(one(error_json(422, "validation", "after must be a message id.")));
+    }
+    on_worker(ctx, ack, [ctx, self, st, id = *id, after]() mutable -> boost::json::value {
+      const auto conv = ctx->svc->get(st->caller, id);
+      const std::int64_t other = st->caller.is_doctor() ? conv.patient_id : conv.doctor_id;
+      self.join(conversation_room(id));
+      self.join(presence_room(other));
+      {
+        std::lock_guard lock(st->mu);
+        st->joined.insert(id);
+      }
+      boost::json::object out{{"conversation", conversation_json(conv, st->caller)},
+                              {"presence", presence_json(other, ctx->svc->presence(other))}};
+      if (after) {
+        auto missed = ctx->svc->history_after(st->caller, id, *after, kMaxPageSize + 1);
+        const bool more = missed.size() > static_cast<std::size_t>(kMaxPageSize);
+        if (more) missed.pop_back();
+        out["messages"] = messages_json(missed);
+        out["has_more"] = more;
+      }
+      return out;
+    });
+  });
+
+  socket.on("leave", [](Socket self, Payload args, Ack ack) {
+    const boost::json::object* body = nullptr;
+    auto st = admit(self, args, ack, body);
+    if (!st) return;
+    const auto id = positive_id(*body, "conversation_id");
+    if (!id) return ack(one(error_json(422, "validation", "conversation_id must be a positive integer.")));
+    {
+      std::lock_guard lock(st->mu);
+      st->joined.erase(*id);
+    }
+    self.leave(conversation_room(*id));
+    ack(one(boost::json::object{{"ok", true}}));
+  });
+
+  // send {conversation_id, text, client_message_id} → {message, duplicate}; "message" to the room.
+  socket.on("send", [ctx](Socket self, Payload args, Ack ack) {
+    const boost::json::object* body = nullptr;
+    auto st = admit(self, args, ack, body);
+    if (!st) return;
+    std::vector<FieldError> errors;
+    const auto id = positive_id(*body, "conversation_id");
+    if (!id) errors.push_back({"conversation_id", "must be a positive integer"});
+    std::string text, cid;
+    if (const auto* t = body->if_contains("text"); t && t->is_string()) {
+      auto checked = check_text(t->get_string());
+      if (checked.text) text = std::move(*checked.text);
+      else errors.push_back({"text", checked.error});
+    } else {
+      errors.push_back({"text", "is required"});
+    }
+    if (const auto* c = body->if_contains("client_message_id"); c && c->is_string() && valid_client_message_id(c->get_string())) {
+      cid = std::string(c->get_string());
+    } else {
+      errors.push_back({"client_message_id", "is required: 1 to 64 characters of A-Z a-z 0-9 _ - . :"});
+    }
+    if (!errors.empty()) return ack(one(problem_json(problems::validation(std::move(errors)))));
+    on_worker(ctx, ack, [ctx, self, st, id = *id, text = std::move(text), cid = std::move(cid)]() mutable -> boost::json::value {
+      const auto sent = ctx->svc->send(st->caller, id, text, cid);
+      auto msg = message_json(sent.message);
+      if (!sent.duplicate) {
+        const std::int64_t me = st->caller.user_id;
+        auto b = self.to(conversation_room(id));
+        b.to(user_room(me)).to(user_room(sent.recipient_id));
+        b.emit("message", one(msg));
+      }
+      return boost::json::object{{"message", std::move(msg)}, {"duplicate", sent.duplicate}};
+    });
+  });
+
+  // typing {conversation_id, typing} → "typing" {conversation_id, user_id, typing} to the others.
+  socket.on("typing", [](Socket self, Payload args, Ack ack) {
+    const boost::json::object* body = nullptr;
+    auto st = admit(self, args, ack, body);
+    if (!st) return;
+    const auto id = positive_id(*body, "conversation_id");
+    const auto* flag = body->if_contains("typing");
+    if (!id || !flag || !flag->is_bool())
+      return ack(one(error_json(422, "validation", "conversation_id and typing (true or false) are required.")));
+    const bool typing = flag->as_bool();
+    {
+      std::lock_guard lock(st->mu);
+      if (!st->joined.contains(*id)) return ack(one(error_json(403, "forbidden", "Join the conversation first.")));
+      const EpochMs now = now_ms();
+      auto it = st->typing_sent.find(*id);
+      if (typing) {
+        if (it != st->typing_sent.end() && now - it->second < kTypingThrottle) return ack(one(boost::json::object{{"ok", true}, {"throttled", true}}));
+        st->typing_sent[*id] = now;
+      } else {
+        if (it == st->typing_sent.end()) return ack(one(boost::json::object{{"ok", true}, {"throttled", true}}));
+        st->typing_sent.erase(it);
+      }
+    }
+    self.to(conversation_room(*id))
+        .emit("typing", one(boost::json::object{{"conversation_id", *id}, {"user_id", st->caller.user_id}, {"typing", typing}}));
+    ack(one(boost::json::object{{"ok", true}}));
+  });
+
+  // read {conversation_id, message_id} → {last_read_message_id, unread_count}; "read" to the room.
+  socket.on("read", [ctx](Socket self, Payload args, Ack ack) {
+    const boost::json::object* body = nullptr;
+    auto st = admit(self, args, ack, body);
+    if (!st) return;
+    const auto id = positive_id(*body, "conversation_id");
+    const auto mid = positive_id(*body, "message_id");
+    if (!id || !mid) return ack(one(error_json(422, "validation", "conversation_id and message_id are required.")));
+    on_worker(ctx, ack, [ctx, self, st, id = *id, mid = *mid]() mutable -> boost::json::value {
+      const auto conv = ctx->svc->get(st->caller, id);
+      const auto r = ctx->svc->mark_read(st->caller, id, mid);
+      auto b = self.to(conversation_room(id));
+      b.to(user_room(conv.patient_id)).to(user_room(conv.doctor_id));
+      b.emit("read", one(boost::json::object{
+                         {"conversation_id", id}, {"user_id", st->caller.user_id}, {"last_read_message_id", r.last_read_message_id}}));
+      return boost::json::object{{"last_read_message_id", r.last_read_message_id}, {"unread_count", r.unread_count}};
+    });
+  });
+
+  // delivered {conversation_id, message_id}: the client shows a received message; not stored.
+  socket.on("delivered", [](Socket self, Payload args, Ack ack) {
+    const boost::json::object* body = nullptr;
+    auto st = admit(self, args, ack, body);
+    if (!st) return;
+    const auto id = positive_id(*body, "conversation_id");
+    const auto mid = positive_id(*body, "message_id");
+    if (!id || !mid) return ack(one(error_json(422, "validation", "conversation_id and message_id are required.")));
+    {
+      std::lock_guard lock(st->mu);
+      if (!st->joined.contains(*id)) return ack(one(error_json(403, "forbidden", "Join the conversation first.")));
+    }
+    self.to(conversation_room(*id))
+        .emit("delivered", one(boost::json::object{{"conversation_id", *id}, {"user_id", st->caller.user_id}, {"message_id", *mid}}));
+    ack(one(boost::json::object{{"ok", true}}));
+  });
+
+  // history {conversation_id, before? | after?, limit?} → {messages, has_more}
+  socket.on("history", [ctx](Socket self, Payload args, Ack ack) {
+    const boost::json::object* body = nullptr;
+    auto st = admit(self, args, ack, body);
+    if (!st) return;
+    const auto id = positive_id(*body, "conversation_id");
+    if (!id) return ack(one(error_json(422, "validation", "conversation_id must be a positive integer.")));
+    const auto before = positive_id(*body, "before");
+    const auto after = body->contains("after") ? std::optional<std::int64_t>(positive_id(*body, "after").value_or(0)) : std::nullopt;
+    int limit = 50;
+    if (const auto l = positive_id(*body, "limit")) limit = static_cast<int>(std::min<std::int64_t>(*l, kMaxPageSize));
+    on_worker(ctx, ack, [ctx, st, id = *id, before, after, limit]() -> boost::json::value {
+      auto list = after ? ctx->svc->history_after(st->caller, id, *after, limit + 1)
+                        : ctx->svc->history_before(st->caller, id, before.value_or(0), limit + 1);
+      const bool more = list.size() > static_cast<std::size_t>(limit);
+      if (more) list.pop_back();
+      return boost::json::object{{"messages", messages_json(list)}, {"has_more", more}};
+    });
+  });
+}
+
+// The handshake: the session cookie (same-origin requests only) or auth.token.
+void authenticate(const std::shared_ptr<Context>& ctx, std::shared_ptr<accounts::SessionAuthenticator> authenticator,
+                  Socket socket, realtime::AuthDone done) {
+  const auto& hs = socket.handshake();
+  http::Request req;
+  req.method = "GET";
+  req.path = "/socket.io/";
+  req.remote_ip = hs.remote_ip;
+  bool bearer = false;
+  if (hs.auth.is_object()) {
+    if (const auto* t = hs.auth.as_object().if_contains("token"); t && t->is_string() && !t->get_string().empty()) {
+      req.headers.push_back({"authorization", "Bearer " + std::string(t->get_string())});
+      bearer = true;
+    }
+  }
+  if (!bearer) {
+    const std::string cookie = hs.header("cookie");
+    if (cookie.empty()) return done(std::string("unauthorized"));
+    // Ambient credentials: a page on another site must not open a chat in the user's name.
+    const std::string origin = hs.header("origin"), host = hs.header("host");
+    if (!origin.empty()) {
+      const auto scheme = origin.find("://");
+      if (scheme == std::string::npos || origin.substr(scheme + 3) != host) return done(std::string("forbidden origin"));
+    }
+    req.headers.push_back({"cookie", cookie});
+  }
+  const bool queued = ctx->pool.try_submit([authenticator, req = std::move(req), socket, done]() mutable {
+    try {
+      auto principal = authenticator->authenticate(req);
+      if (!principal) return done(std::string("unauthorized"));
+      if (principal->role != "patient" && !(principal->role == "doctor" && principal->doctor_status == "approved"))
+        return done(std::string("forbidden: chat is for patients and approved doctors"));
+      auto state = std::make_shared<State>();
+      state->caller = Caller{principal->user_id, principal->role, principal->name};
+      socket.set_data(state);
+      done(std::nullopt);
+    } catch (const std::exception& e) {
+      log::error("chat_auth_failed", {{"error", e.what()}});
+      done(std::string("server error"));
+    }
+  });
+  if (!queued) done(std::string("server busy"));
+}
+
+}  // namespace
+
+void Hub::message(std::int64_t patient_id, std::int64_t doctor_id, const store::Message& m) const {
+  auto* io = io_.load();
+  if (!io) return;
+  io->of(kNamespace).to(conversation_room(m.conversation_id)).to(user_room(patient_id)).to(user_room(doctor_id))
+      .emit("message", one(message_json(m)));
+}
+
+void Hub::read(std::int64_t patient_id, std::int64_t doctor_id, std::int64_t conversation_id, std::int64_t user_id,
+               std::int64_t last_read_message_id) const {
+  auto* io = io_.load();
+  if (!io) return;
+  io->of(kNamespace).to(conversation_room(conversation_id)).to(user_room(patient_id)).to(user_room(doctor_id))
+      .emit("read", one(boost::json::object{{"conversation_id", conversation_id},
+                                            {"user_id", user_id},
+                                            {"last_read_message_id", last_read_message_id}}));
+}
+
+void mount_socket(realtime::Server& io, App& app, WorkerPool& pool,
+                  std::shared_ptr<accounts::SessionAuthenticator> authenticator, std::shared_ptr<Hub> hub) {
+  auto ctx = std::make_shared<Context>(Context{app, pool, std::make_shared<Service>(app), io.of(kNamespace)});
+  io.of(kNamespace).use([ctx, authenticator](Socket socket, realtime::AuthDone done) {
+    authenticate(ctx, authenticator, std::move(socket), std::move(done));
+  });
+  io.on_connection(kNamespace, [ctx](Socket socket) { on_connection(ctx, std::move(socket)); });
+  if (hub) hub->attach(&io);
+}
+
+}  // namespace medcore::chat

@@ -1,0 +1,47 @@
+#pragma once
+// The chat over Socket.IO: the "/chat" namespace on the realtime server of `medcore serve`.
+//
+// Handshake: the session cookie (same origin only) or `auth: {token}` (the bearer session token);
+// patients and approved doctors only, anything else is CONNECT_ERROR. Events and payloads are
+// documented in docs/API.md ("Chat"). Every database call runs on the worker pool; the answer
+// comes back through the ack or a broadcast.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "chat/model.hpp"
+#include "chat/store.hpp"
+
+namespace medcore {
+struct App;
+class WorkerPool;
+namespace accounts {
+class SessionAuthenticator;
+}
+namespace realtime {
+class Server;
+}
+}  // namespace medcore
+
+namespace medcore::chat {
+
+inline constexpr const char* kNamespace = "/chat";
+
+// Broadcasts for changes made over REST (a message sent or a read mark moved). Without an
+// attached realtime server (`medcore routes`, tests) it does nothing.
+class Hub {
+ public:
+  void attach(realtime::Server* io) { io_.store(io); }
+  void message(std::int64_t patient_id, std::int64_t doctor_id, const store::Message& m) const;
+  void read(std::int64_t patient_id, std::int64_t doctor_id, std::int64_t conversation_id, std::int64_t user_id,
+            std::int64_t last_read_message_id) const;
+
+ private:
+  std::atomic<realtime::Server*> io_{nullptr};
+};
+
+// Declares "/chat" on `io` and attaches the hub to it.
+void mount_socket(realtime::Server& io, App& app, WorkerPool& pool,
+                  std::shared_ptr<accounts::SessionAuthenticator> authenticator, std::shared_ptr<Hub> hub);
+
+}  // namespace medcore::chat
