@@ -78,6 +78,16 @@ const ROUTES = [
   // The patient's own id; the approved doctor treats them (appointments booked in before()).
   ['GET', '/api/v1/patients/{id}/predictions', () => `/api/v1/patients/${T.patientId}/predictions`, null,
     { anon: 401, patient: 200, other: 403, pending: 403, approved: 200, admin: 403 }],
+  // Chat: the conversation is between `patient` and `approved` (made in before()).
+  ['GET', '/api/v1/conversations', () => '/api/v1/conversations', null, { anon: 401, patient: 200, other: 200, pending: NOT_APPROVED, approved: 200, admin: 403 }],
+  ['POST', '/api/v1/conversations', () => '/api/v1/conversations', (role) => (role === 'approved' || role === 'pending' ? { patient_id: T.patientId } : { doctor_id: T.approvedId }),
+    { anon: 401, patient: 200, other: 201, pending: NOT_APPROVED, approved: 200, admin: 403 }],
+  ['GET', '/api/v1/conversations/{id}', () => `/api/v1/conversations/${T.conversation}`, null, { ...participantsOnly(200), pending: NOT_APPROVED }],
+  ['GET', '/api/v1/conversations/{id}/messages', () => `/api/v1/conversations/${T.conversation}/messages`, null, { ...participantsOnly(200), pending: NOT_APPROVED }],
+  ['POST', '/api/v1/conversations/{id}/messages', () => `/api/v1/conversations/${T.conversation}/messages`, (role) => ({ text: 'Hello', client_message_id: `authz-${role}` }),
+    { ...participantsOnly(201), pending: NOT_APPROVED }],
+  ['POST', '/api/v1/conversations/{id}/read', () => `/api/v1/conversations/${T.conversation}/read`, () => ({ message_id: T.message }),
+    { ...participantsOnly(200), pending: NOT_APPROVED }],
 ];
 
 const SLUG = { 401: 'unauthenticated', 403: 'forbidden' };
@@ -116,6 +126,12 @@ before(async () => {
   await approveDoctor(server, S.admin, T.toReinstate);
   const s = await api(server, 'POST', `/api/v1/admin/doctors/${T.toReinstate}/suspend`, { session: S.admin, body: { reason: 'Temporarily.' } });
   assert.equal(s.status, 200);
+  const chat = await api(server, 'POST', '/api/v1/conversations', { session: S.patient, body: { doctor_id: T.approvedId } });
+  assert.equal(chat.status, 201, chat.text);
+  T.conversation = chat.json.id;
+  const msg = await api(server, 'POST', `/api/v1/conversations/${T.conversation}/messages`, { session: S.patient, body: { text: 'First', client_message_id: 'authz-first' } });
+  assert.equal(msg.status, 201, msg.text);
+  T.message = msg.json.id;
 });
 after(async () => {
   if (server) {
