@@ -103,6 +103,8 @@ test('a patient checks their diabetes risk: pre-filled age, field errors, result
   // The overview lists both, newest first; on a phone the form stacks and stays usable.
   await page.getByRole('link', { name: 'Risk checks' }).first().click();
   await heading(page, 'Risk checks').waitFor();
+  // The history loads after the heading renders: wait for its rows before counting them.
+  await page.locator('table.table tbody tr').nth(1).waitFor();
   assert.equal(await page.locator('table.table tbody tr').count(), 2);
   await page.setViewportSize({ width: 375, height: 780 });
   await page.goto('/predictions/stroke');
