@@ -14,6 +14,7 @@ import { AdminDoctors } from './pages/admin/Doctors';
 import { AdminOutbox } from './pages/admin/Outbox';
 import { AppointmentDetail, AppointmentsPage } from './pages/Appointments';
 import { AvailabilityEditor } from './pages/AvailabilityEditor';
+import { ChatRoute } from './pages/ChatRoute';
 import { DoctorDetail } from './pages/DoctorDetail';
 import { DoctorDashboard } from './pages/DoctorDashboard';
 import { Directory } from './pages/Directory';
@@ -49,6 +50,8 @@ const routes: Route[] = [
   { pattern: '/appointments', guard: ['patient', 'doctor'], render: () => <AppointmentsPage /> },
   { pattern: '/appointments/:id', guard: ['patient', 'doctor'], render: (p) => <AppointmentDetail id={Number(p.id)} /> },
   { pattern: '/availability', guard: ['doctor'], render: () => <AvailabilityEditor /> },
+  { pattern: '/chat', guard: ['patient', 'doctor'], render: () => <ChatRoute /> },
+  { pattern: '/chat/:id', guard: ['patient', 'doctor'], render: (p) => <ChatRoute id={Number(p.id)} /> },
   { pattern: '/admin', guard: ['admin'], render: () => <AdminDashboard /> },
   { pattern: '/admin/doctors', guard: ['admin'], render: () => <AdminDoctors /> },
   { pattern: '/admin/audit', guard: ['admin'], render: () => <AdminAudit /> },
@@ -124,8 +127,8 @@ function Nav() {
   const links: Array<[string, string]> = [];
   if (!role) links.push(['/doctors', 'Find a doctor']);
   if (role) links.push(['/dashboard', 'Dashboard']);
-  if (role === 'patient') links.push(['/doctors', 'Find a doctor'], ['/appointments', 'My appointments'], ['/predictions', 'Risk checks']);
-  if (role === 'doctor' && s.status === 'signed-in' && s.user.doctor?.status === 'approved') links.push(['/appointments', 'Agenda'], ['/availability', 'Hours']);
+  if (role === 'patient') links.push(['/doctors', 'Find a doctor'], ['/appointments', 'My appointments'], ['/chat', 'Messages'], ['/predictions', 'Risk checks']);
+  if (role === 'doctor' && s.status === 'signed-in' && s.user.doctor?.status === 'approved') links.push(['/appointments', 'Agenda'], ['/chat', 'Messages'], ['/availability', 'Hours']);
   if (role === 'admin') {
     links.push(['/admin/doctors', 'Doctors'], ['/admin/audit', 'Audit log']);
     if (hasOutbox) links.push(['/admin/outbox', 'Outbox']);

@@ -32,6 +32,8 @@ export type FreeSlots = Schemas['FreeSlots'];
 export type Availability = Schemas['Availability'];
 export type AvailabilityException = Schemas['AvailabilityException'];
 export type WeeklyInterval = Schemas['WeeklyInterval'];
+export type Conversation = Schemas['Conversation'];
+export type ChatMessage = Schemas['ChatMessage'];
 
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 type Op<P extends keyof paths, M extends Method> = NonNullable<paths[P][M]>;
@@ -242,6 +244,13 @@ export const api = {
   setAvailability: (body: Schemas['AvailabilityRequest']) => call('put', '/api/v1/doctor/availability', { body }),
   addException: (body: Schemas['AvailabilityExceptionRequest']) => call('post', '/api/v1/doctor/availability/exceptions', { body }),
   removeException: (id: number) => call('delete', '/api/v1/doctor/availability/exceptions/{id}', { params: { id } }),
+
+  // Chat (docs/API.md "Chat"); live events go over Socket.IO (src/pages/Chat.tsx).
+  conversations: (query: QueryOf<Op<'/api/v1/conversations', 'get'>>, signal?: AbortSignal) => call('get', '/api/v1/conversations', { query, signal }),
+  startConversation: (body: Schemas['StartConversationRequest']) => call('post', '/api/v1/conversations', { body }),
+  conversation: (id: number, signal?: AbortSignal) => call('get', '/api/v1/conversations/{id}', { params: { id }, signal }),
+  messages: (id: number, query: QueryOf<Op<'/api/v1/conversations/{id}/messages', 'get'>>, signal?: AbortSignal) =>
+    call('get', '/api/v1/conversations/{id}/messages', { params: { id }, query, signal }),
 };
 
 /** A random UUID (v4) for an Idempotency-Key; crypto.randomUUID needs a secure context, getRandomValues does not. */

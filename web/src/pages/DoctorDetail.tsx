@@ -111,6 +111,33 @@ function Booking({ d }: { d: PublicDoctor }) {
   );
 }
 
+/** Patients open (or find) their conversation with this doctor. */
+function StartChat({ doctorId }: { doctorId: number }) {
+  const s = useStore(session);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  if (s.status !== 'signed-in' || s.user.role !== 'patient') return null;
+  const start = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const c = await api.startConversation({ doctor_id: doctorId });
+      navigate(`/chat/${c.id}`);
+    } catch (e) {
+      setError((e as Error).message);
+      setBusy(false);
+    }
+  };
+  return (
+    <p>
+      <button type="button" class="btn" disabled={busy} onClick={() => void start()}>
+        Start a chat
+      </button>
+      {error && <ErrorBox message={error} />}
+    </p>
+  );
+}
+
 export function DoctorDetail({ id }: { id: number }) {
   const [state, setState] = useState<{ status: 'loading' } | { status: 'error'; message: string } | { status: 'ok'; d: PublicDoctor }>({ status: 'loading' });
   useEffect(() => {
@@ -158,6 +185,7 @@ export function DoctorDetail({ id }: { id: number }) {
         </div>
       </dl>
       {d.bio && <p>{d.bio}</p>}
+      <StartChat doctorId={d.id} />
       <h2 class="section-title">Book an appointment</h2>
       <Booking key={d.id} d={d} />
       <p>

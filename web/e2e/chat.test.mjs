@@ -1,0 +1,141 @@
+// Chat in two browser contexts against a real medcore (SQLite): a patient (forced to long-polling)
+// starts a chat from a doctor's page; the doctor (WebSocket) sees the unread badge in the list,
+// opens the conversation; both see typing, the messages live, and the sender's ticks go to "Read".
+// Markup in a message is shown as text. axe-core on the chat pages; no console errors or CSP
+// violations.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { PASSWORD, checkA11y, createAdmin, launchBrowser, newContext, screenshot, startServer, uniqueEmail } from './harness.mjs';
+
+let server;
+let browser;
+let admin;
+const opened = [];
+
+async function call(method, path, { token, body } = {}) {
+  const h = {};
+  if (body !== undefined) h['content-type'] = 'application/json';
+  if (token) h.authorization = `Bearer ${token}`;
+  const r = await fetch(server.url + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: r.status, json, text };
+}
+
+async function account(body) {
+  const email = uniqueEmail(body.role);
+  const s = await call('POST', '/api/v1/auth/signup', { body: { email, password: PASSWORD, phone: '+351 912 000 000', ...body } });
+  assert.equal(s.status, 201, s.text);
+  const l = await call('POST', '/api/v1/auth/login', { body: { email, password: PASSWORD, bearer: true } });
+  return { id: s.json.user.id, email, name: body.name, token: l.json.token };
+}
+
+before(async () => {
+  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+  const a = await createAdmin(server, { name: 'Morgan Reyes' });
+  const l = await call('POST', '/api/v1/auth/login', { body: { email: a.email, password: a.password, bearer: true } });
+  admin = { ...a, token: l.json.token };
+});
+
+after(async () => {
+  for (const c of opened) await c.context.close().catch(() => {});
+  await browser?.close().catch(() => {});
+  await server?.stop();
+});
+
+async function fresh() {
+  const c = await newContext(browser, server);
+  opened.push(c);
+  return c;
+}
+
+async function login(page, email) {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
+}
+
+test('patient and doctor chat: start from the profile, unread badge, typing, messages, read receipts', async () => {
+  const doctor = await account({ role: 'doctor', name: 'Dr Ines Duarte', specialty: 'Cardiology', licence_number: 'MC-77', years_experience: 8, consultation_fee_cents: 5000 });
+  assert.equal((await call('POST', `/api/v1/admin/doctors/${doctor.id}/approve`, { token: admin.token })).status, 200);
+  const patient = await account({ role: 'patient', name: 'Paulo Sousa', date_of_birth: '1980-02-03', sex: 'male' });
+
+  // The patient's browser is forced onto long-polling (what a poor network falls back to).
+  const p = await fresh();
+  await p.context.addInitScript(() => localStorage.setItem('medcore.chat.transport', 'polling'));
+  const pollingRequests = [];
+  p.page.on('request', (r) => { if (r.url().includes('/socket.io/')) pollingRequests.push(r.url()); });
+  await login(p.page, patient.email);
+  await p.page.goto(`/doctors/${doctor.id}`);
+  await p.page.getByRole('button', { name: 'Start a chat' }).click();
+  await p.page.getByRole('heading', { level: 1, name: 'Chat with Dr Ines Duarte' }).waitFor();
+  await p.page.getByLabel('Message', { exact: true }).fill('Hello doctor, a question about my results.');
+  await p.page.getByRole('button', { name: 'Send' }).click();
+  const mine = p.page.locator('.chat__msg--mine').filter({ hasText: 'Hello doctor' });
+  await mine.locator('[data-tick="sent"]').waitFor();
+
+  // The doctor sees the conversation with one unread message, opens it.
+  const d = await fresh();
+  await login(d.page, doctor.email);
+  await d.page.getByRole('link', { name: 'Messages' }).click();
+  await d.page.getByRole('heading', { level: 1, name: 'Messages' }).waitFor();
+  const row = d.page.locator('.chat-list__link').filter({ hasText: 'Paulo Sousa' });
+  await row.getByLabel('1 unread').waitFor();
+  await checkA11y(d.page, 'conversation list');
+  await row.click();
+  await d.page.getByRole('heading', { level: 1, name: 'Chat with Paulo Sousa' }).waitFor();
+  await d.page.getByText('Hello doctor, a question about my results.').waitFor();
+
+  // Opening it marks it read: the patient's tick turns to "Read".
+  await mine.locator('[data-tick="read"]').waitFor();
+
+  // The doctor types: the patient sees the indicator; then the message arrives live.
+  await d.page.getByLabel('Message', { exact: true }).fill('Of course');
+  await p.page.getByText('Dr Ines Duarte is typing…').waitFor();
+  await d.page.getByLabel('Message', { exact: true }).fill('Of course — <b>what</b> would you like to know?');
+  await d.page.getByRole('button', { name: 'Send' }).click();
+  const answer = p.page.locator('.chat__msg').filter({ hasText: 'what' });
+  await answer.waitFor();
+  assert.equal(await answer.locator('.chat__text').textContent(), 'Of course — <b>what</b> would you like to know?');
+  assert.equal(await answer.locator('b').count(), 0, 'markup is shown as text, never rendered');
+  await p.page.getByText('Dr Ines Duarte is typing…').waitFor({ state: 'detached' });
+  // The patient has the page open: the doctor's message is read, and the doctor sees it.
+  await d.page.locator('.chat__msg--mine').filter({ hasText: 'what' }).locator('[data-tick="read"]').waitFor();
+
+  // The patient answers; the doctor sees it live.
+  await p.page.getByLabel('Message', { exact: true }).fill('Thank you!');
+  await p.page.getByRole('button', { name: 'Send' }).click();
+  await d.page.locator('.chat__msg').filter({ hasText: 'Thank you!' }).waitFor();
+
+  await checkA11y(p.page, 'chat (patient)');
+  await checkA11y(d.page, 'chat (doctor)');
+  await screenshot(p.page, 'chat-patient');
+  await screenshot(d.page, 'chat-doctor');
+  assert.ok(pollingRequests.length > 0 && pollingRequests.every((u) => u.includes('transport=polling')), 'the patient only polled');
+  assert.deepEqual(p.problems, [], 'patient page: no console errors or CSP violations');
+  assert.deepEqual(d.problems, [], 'doctor page: no console errors or CSP violations');
+});
+
+test('history scroll-back loads earlier messages', async () => {
+  const doctor = await account({ role: 'doctor', name: 'Dr Long History', specialty: 'Cardiology', licence_number: 'MC-78', years_experience: 8, consultation_fee_cents: 5000 });
+  assert.equal((await call('POST', `/api/v1/admin/doctors/${doctor.id}/approve`, { token: admin.token })).status, 200);
+  const patient = await account({ role: 'patient', name: 'Rita Long', date_of_birth: '1980-02-03', sex: 'female' });
+  const c = await call('POST', '/api/v1/conversations', { token: patient.token, body: { doctor_id: doctor.id } });
+  for (let i = 1; i <= 35; i++) {
+    const r = await call('POST', `/api/v1/conversations/${c.json.id}/messages`, { token: patient.token, body: { text: `note ${i}`, client_message_id: `n${i}` } });
+    assert.equal(r.status, 201, r.text);
+  }
+  const p = await fresh();
+  await login(p.page, patient.email);
+  await p.page.goto(`/chat/${c.json.id}`);
+  await p.page.getByText('note 35', { exact: true }).waitFor();
+  assert.equal(await p.page.getByText('note 1', { exact: true }).count(), 0);
+  await p.page.getByRole('button', { name: 'Load earlier messages' }).click();
+  await p.page.getByText('note 1', { exact: true }).waitFor();
+  assert.equal(await p.page.locator('.chat__msg').count(), 35);
+  assert.equal(await p.page.getByRole('button', { name: 'Load earlier messages' }).count(), 0);
+  assert.deepEqual(p.problems, []);
+});
