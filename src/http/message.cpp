@@ -18,7 +18,8 @@ int hex_value(char c) {
   return -1;
 }
 
-// application/x-www-form-urlencoded decoding: '+' is a space, %XX a byte; a broken escape is kept as is.
+}  // namespace
+
 std::string form_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -34,7 +35,6 @@ std::string form_decode(std::string_view s) {
   }
   return out;
 }
-}  // namespace
 
 std::optional<std::string> Request::query_param(std::string_view key) const {
   std::string_view rest = query;

@@ -9,6 +9,9 @@
 
 namespace medcore::http {
 
+// application/x-www-form-urlencoded decoding: '+' is a space, %XX a byte; a broken escape is kept as is.
+std::string form_decode(std::string_view s);
+
 struct Header {
   std::string name;  // lower-case
   std::string value;

@@ -125,6 +125,7 @@ struct Engine::Impl {
   }
   static asio::awaitable<bool> send(beast::tcp_stream& stream, Response& res);
 
+  std::optional<Response> claim(EngineSession& s, bool EngineSession::*active, const http::RawRequest& req) const;
   asio::awaitable<bool> poll(std::shared_ptr<EngineSession> s, beast::tcp_stream& stream,
                              const http::RawRequest& req);
   asio::awaitable<bool> post(std::shared_ptr<EngineSession> s, beast::tcp_stream& stream,
@@ -401,22 +402,27 @@ asio::awaitable<bool> Engine::handle(beast::tcp_stream& stream, beast::flat_buff
   co_return co_await std::move(op);
 }
 
+// Marks a poll (GET) or a push (POST) as in progress; the answer to send instead when the
+// session is gone or one is already in progress — two at once is a client error that ends the
+// session (a held poll then gets the close packet).
+std::optional<Response> Engine::Impl::claim(EngineSession& s, bool EngineSession::*active,
+                                            const http::RawRequest& req) const {
+  bool gone = false, duplicate = false;
+  {
+    std::lock_guard lock(s.mu_);
+    gone = s.closed_;
+    duplicate = !gone && s.*active;
+    if (!gone && !duplicate) s.*active = true;
+  }
+  if (!gone && !duplicate) return std::nullopt;
+  if (duplicate) s.close("transport error");
+  return error(duplicate ? eio::Error::bad_request : eio::Error::session_unknown, req);
+}
+
 asio::awaitable<bool> Engine::Impl::poll(std::shared_ptr<EngineSession> s, beast::tcp_stream& stream,
                                          const http::RawRequest& req) {
   auto w = std::make_shared<Waker>(co_await asio::this_coro::executor);
-  bool gone = false, duplicate = false;
-  {
-    std::lock_guard lock(s->mu_);
-    gone = s->closed_;
-    duplicate = !gone && s->poll_active_;
-    if (!gone && !duplicate) s->poll_active_ = true;
-  }
-  if (gone || duplicate) {
-    // Two GETs at once is a client error: the session ends (the first poll gets the close packet).
-    if (duplicate) s->close("transport error");
-    Response res = error(duplicate ? eio::Error::bad_request : eio::Error::session_unknown, req);
-    co_return co_await send(stream, res);
-  }
+  if (auto refused = claim(*s, &EngineSession::poll_active_, req)) co_return co_await send(stream, *refused);
   const auto most = std::chrono::milliseconds(options().handshake.ping_interval_ms +
                                               options().handshake.ping_timeout_ms);
   std::vector<eio::Packet> out;
@@ -449,18 +455,7 @@ asio::awaitable<bool> Engine::Impl::poll(std::shared_ptr<EngineSession> s, beast
 
 asio::awaitable<bool> Engine::Impl::post(std::shared_ptr<EngineSession> s, beast::tcp_stream& stream,
                                          const http::RawRequest& req) {
-  bool gone = false, duplicate = false;
-  {
-    std::lock_guard lock(s->mu_);
-    gone = s->closed_;
-    duplicate = !gone && s->post_active_;
-    if (!gone && !duplicate) s->post_active_ = true;
-  }
-  if (gone || duplicate) {
-    if (duplicate) s->close("transport error");
-    Response res = error(duplicate ? eio::Error::bad_request : eio::Error::session_unknown, req);
-    co_return co_await send(stream, res);
-  }
+  if (auto refused = claim(*s, &EngineSession::post_active_, req)) co_return co_await send(stream, *refused);
   const auto& body = req.body();
   if (body.size() > options().handshake.max_payload) {
     s->close("transport error");

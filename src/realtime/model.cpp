@@ -1,5 +1,7 @@
 #include "realtime/model.hpp"
 
+#include "http/message.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <array>
@@ -147,30 +149,6 @@ std::string error_body(Error e) {
   return json::serialize(json::object{{"code", code}, {"message", messages[static_cast<std::size_t>(code)]}});
 }
 
-namespace {
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string url_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-}  // namespace
 
 std::string Query::get(const std::string& name) const {
   auto it = params.find(name);
@@ -189,8 +167,8 @@ Query parse_query(std::string_view target) {
     rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
     if (pair.empty()) continue;
     const auto eq = pair.find('=');
-    std::string key = url_decode(pair.substr(0, eq));
-    std::string value = eq == std::string_view::npos ? std::string() : url_decode(pair.substr(eq + 1));
+    std::string key = http::form_decode(pair.substr(0, eq));
+    std::string value = eq == std::string_view::npos ? std::string() : http::form_decode(pair.substr(eq + 1));
     q.params.emplace(std::move(key), std::move(value));  // the first occurrence wins
   }
   return q;
