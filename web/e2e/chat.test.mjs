@@ -139,3 +139,23 @@ test('history scroll-back loads earlier messages', async () => {
   assert.equal(await p.page.getByRole('button', { name: 'Load earlier messages' }).count(), 0);
   assert.deepEqual(p.problems, []);
 });
+
+test('a doctor messages a patient from their appointment', async () => {
+  const doctor = await account({ role: 'doctor', name: 'Dr Agenda Chat', specialty: 'Cardiology', licence_number: 'MC-79', years_experience: 8, consultation_fee_cents: 5000 });
+  assert.equal((await call('POST', `/api/v1/admin/doctors/${doctor.id}/approve`, { token: admin.token })).status, 200);
+  const weekly = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00', end: '24:00' }));
+  assert.equal((await call('PUT', '/api/v1/doctor/availability', { token: doctor.token, body: { time_zone: 'UTC', slot_minutes: 30, weekly } })).status, 200);
+  const patient = await account({ role: 'patient', name: 'Tiago Booked', date_of_birth: '1980-02-03', sex: 'male' });
+  const start = new Date(Math.ceil((Date.now() + 3 * 86_400_000) / 1_800_000) * 1_800_000).toISOString();
+  const b = await call('POST', '/api/v1/appointments', { token: patient.token, body: { doctor_id: doctor.id, start } });
+  assert.equal(b.status, 201, b.text);
+  const d = await fresh();
+  await login(d.page, doctor.email);
+  await d.page.goto(`/appointments/${b.json.id}`);
+  await d.page.getByRole('button', { name: 'Message Tiago Booked' }).click();
+  await d.page.getByRole('heading', { level: 1, name: 'Chat with Tiago Booked' }).waitFor();
+  await d.page.getByLabel('Message', { exact: true }).fill('Please bring your latest blood test.');
+  await d.page.getByRole('button', { name: 'Send' }).click();
+  await d.page.locator('.chat__msg--mine [data-tick="sent"]').waitFor();
+  assert.deepEqual(d.problems, []);
+});

@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, type Alternative, type Appointment, type Role, type Slot } from '../api/client';
 import { FormAlert, SubmitButton, TextArea, onSubmit, useSubmit } from '../components/forms';
 import { Pager } from '../components/Pager';
+import { StartChat } from '../components/StartChat';
 import { Alternatives, WeekSlots, slotLabel } from '../components/slots';
 import { Empty, ErrorBox, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { addDays, formatDateTime, formatTime, formatWhen, userTimeZone, wallClock } from '../lib/format';
@@ -361,6 +362,12 @@ export function AppointmentDetail({ id }: { id: number }) {
       <ul class="cards cards--list" aria-label="Appointment">
         <AppointmentCard a={a} role={s.user.role} detail onChange={(n) => setState({ status: 'ok', a: n })} />
       </ul>
+      {a.status !== 'cancelled' &&
+        (s.user.role === 'doctor' ? (
+          <StartChat with={{ patient_id: a.patient.id }} label={`Message ${a.patient.name}`} />
+        ) : (
+          <StartChat with={{ doctor_id: a.doctor.id }} label={`Message ${a.doctor.name}`} />
+        ))}
       {back}
     </section>
   );

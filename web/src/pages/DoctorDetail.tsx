@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, newIdempotencyKey, type Alternative, type PublicDoctor } from '../api/client';
 import { FormAlert, SubmitButton, TextArea, onSubmit, useSubmit } from '../components/forms';
 import { Alternatives, WeekSlots, slotLabel } from '../components/slots';
+import { StartChat } from '../components/StartChat';
 import { ErrorBox, Loading, PageHeader } from '../components/ui';
 import { formatMoney } from '../lib/format';
 import { Link, navigate, useLocation } from '../lib/router';
@@ -111,31 +112,10 @@ function Booking({ d }: { d: PublicDoctor }) {
   );
 }
 
-/** Patients open (or find) their conversation with this doctor. */
-function StartChat({ doctorId }: { doctorId: number }) {
+function PatientChat({ doctorId }: { doctorId: number }) {
   const s = useStore(session);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   if (s.status !== 'signed-in' || s.user.role !== 'patient') return null;
-  const start = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const c = await api.startConversation({ doctor_id: doctorId });
-      navigate(`/chat/${c.id}`);
-    } catch (e) {
-      setError((e as Error).message);
-      setBusy(false);
-    }
-  };
-  return (
-    <p>
-      <button type="button" class="btn" disabled={busy} onClick={() => void start()}>
-        Start a chat
-      </button>
-      {error && <ErrorBox message={error} />}
-    </p>
-  );
+  return <StartChat with={{ doctor_id: doctorId }} label="Start a chat" />;
 }
 
 export function DoctorDetail({ id }: { id: number }) {
@@ -185,7 +165,7 @@ export function DoctorDetail({ id }: { id: number }) {
         </div>
       </dl>
       {d.bio && <p>{d.bio}</p>}
-      <StartChat doctorId={d.id} />
+      <PatientChat doctorId={d.id} />
       <h2 class="section-title">Book an appointment</h2>
       <Booking key={d.id} d={d} />
       <p>
