@@ -73,45 +73,42 @@ std::vector<store::Message> Service::history_after(const Caller& caller, std::in
 
 Service::Sent Service::send(const Caller& caller, std::int64_t conversation_id, const std::string& text,
                             const std::string& client_message_id) {
-  auto attempt = [&]() {
-    return app_.db->transaction([&](soci::session& sql) {
-      const auto conv = must_find(sql, caller, conversation_id);
-      Sent out;
-      out.recipient_id = caller.is_doctor() ? conv.patient_id : conv.doctor_id;
-      auto stored = store::find_by_client_id(sql, caller.user_id, client_message_id);
-      if (!stored) {
-        const EpochMs now = now_ms();
-        stored = store::insert_message(sql, conversation_id, caller.user_id, text, client_message_id, now);
-        if (stored) {
-          // The email alert: only for a recipient with no chat connection anywhere, at most one
-          // per conversation and recipient in kAlertInterval; preferences are honoured by enqueue.
-          if (store::presence(sql, out.recipient_id).connections == 0 &&
-              store::claim_alert(sql, conversation_id, !caller.is_doctor(), now, kAlertInterval)) {
-            if (auto to = store::find_user(sql, out.recipient_id)) {
-              boost::json::object data{{"name", to->name},
-                                       {"sender_name", caller.is_doctor() ? conv.doctor_name : conv.patient_name},
-                                       {"preview", preview(text)},
-                                       {"conversation_id", conversation_id}};
-              out.alerted = notify::enqueue(sql, notify::Mail{std::string(notify::kCategoryChat), "chat_message",
-                                                              to->id, to->email, std::move(data)}) != 0;
-            }
+  return app_.db->transaction([&](soci::session& sql) {
+    const auto conv = must_find(sql, caller, conversation_id);
+    Sent out;
+    out.recipient_id = caller.is_doctor() ? conv.patient_id : conv.doctor_id;
+    auto stored = store::find_by_client_id(sql, caller.user_id, client_message_id);
+    if (!stored) {
+      const EpochMs now = now_ms();
+      stored = store::insert_message(sql, conversation_id, caller.user_id, text, client_message_id, now);
+      if (stored) {
+        // The email alert: only for a recipient with no chat connection anywhere, at most one
+        // per conversation and recipient in kAlertInterval; preferences are honoured by enqueue.
+        if (store::presence(sql, out.recipient_id).connections == 0 &&
+            store::claim_alert(sql, conversation_id, !caller.is_doctor(), now, kAlertInterval)) {
+          if (auto to = store::find_user(sql, out.recipient_id)) {
+            boost::json::object data{{"name", to->name},
+                                     {"sender_name", caller.is_doctor() ? conv.doctor_name : conv.patient_name},
+                                     {"preview", preview(text)},
+                                     {"conversation_id", conversation_id}};
+            out.alerted = notify::enqueue(sql, notify::Mail{std::string(notify::kCategoryChat), "chat_message",
+                                                            to->id, to->email, std::move(data)}) != 0;
           }
-          out.message = *stored;
-          return out;
         }
-        // Another send with this id committed first (ON CONFLICT DO NOTHING): read it.
-        stored = store::find_by_client_id(sql, caller.user_id, client_message_id);
-        if (!stored) throw problems::conflict("chat-send-race", "Please send the message again.");
+        out.message = *stored;
+        return out;
       }
-      if (stored->conversation_id != conversation_id)
-        throw problems::conflict("client-message-id-reused",
-                                 "This client_message_id was already used for a message in another conversation.");
-      out.message = *stored;
-      out.duplicate = true;
-      return out;
-    });
-  };
-  return attempt();
+      // Another send with this id committed first (ON CONFLICT DO NOTHING): read it.
+      stored = store::find_by_client_id(sql, caller.user_id, client_message_id);
+      if (!stored) throw problems::conflict("chat-send-race", "Please send the message again.");
+    }
+    if (stored->conversation_id != conversation_id)
+      throw problems::conflict("client-message-id-reused",
+                               "This client_message_id was already used for a message in another conversation.");
+    out.message = *stored;
+    out.duplicate = true;
+    return out;
+  });
 }
 
 Service::Read Service::mark_read(const Caller& caller, std::int64_t conversation_id, std::int64_t message_id) {

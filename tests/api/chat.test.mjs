@@ -247,6 +247,19 @@ describe('the /chat namespace', () => {
     s.disconnect();
   });
 
+  it('ends a connection that sends a packet above maxPayload (64 KiB)', async () => {
+    const { patient, conversation } = await people(server, admin);
+    for (const transports of [['websocket'], ['polling']]) {
+      const s = connect(server, patient, { transports });
+      await once(s, 'connect');
+      const gone = once(s, 'disconnect', 8000);
+      s.emit('send', { conversation_id: conversation.id, text: 'x'.repeat(70_000), client_message_id: 'big-1' });
+      const [reason] = await gone;
+      assert.match(reason, /transport (close|error)/);
+    }
+    assert.equal(count(server, 'messages', `conversation_id = ${conversation.id}`), 0);
+  });
+
   it('limits the event rate per socket', async () => {
     const { patient, conversation } = await people(server, admin);
     const s = connect(server, patient);
