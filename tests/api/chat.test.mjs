@@ -33,7 +33,7 @@ function connect(srv, session, opts = {}) {
   const { via = 'token', ...rest } = opts;
   const o = { forceNew: true, reconnection: false, ...rest };
   if (via === 'token') o.auth = { token: session.token };
-  if (via === 'cookie') o.extraHeaders = { cookie: session.cookie };
+  if (via === 'cookie') o.extraHeaders = { cookie: session.cookie, ...(rest.extraHeaders || {}) };
   const s = io(srv.url + '/chat', o);
   sockets.push(s);
   return s;
@@ -220,6 +220,36 @@ describe('the /chat namespace', () => {
       p.disconnect();
     });
   }
+
+  it('refuses the session cookie from a foreign origin (cross-site WebSocket hijacking)', async () => {
+    const { patient } = await people(server, admin);
+    for (const transports of [['websocket'], ['polling']]) {
+      const s = connect(server, patient, { via: 'cookie', transports, extraHeaders: { cookie: patient.cookie, origin: 'http://evil.test' } });
+      const [err] = await once(s, 'connect_error');
+      assert.match(err.message, /forbidden origin/);
+      const same = connect(server, patient, { via: 'cookie', transports, extraHeaders: { cookie: patient.cookie, origin: server.url } });
+      await once(same, 'connect');
+      same.disconnect();
+    }
+  });
+
+  it('broadcasts messages and read marks made over REST', async () => {
+    const { doctor, patient, conversation } = await people(server, admin);
+    const cid = conversation.id;
+    const d = connect(server, doctor);
+    await once(d, 'connect');  // in its user room: no join needed for the list's live updates
+    const got = waitFor(d, 'message', (m) => m.conversation_id === cid);
+    const sent = await api(server, 'POST', `/api/v1/conversations/${cid}/messages`, { session: rest(patient), body: { text: 'via REST', client_message_id: 'rest-1' } });
+    assert.equal(sent.status, 201);
+    assert.deepEqual(await got, sent.json);
+    const p = connect(server, patient);
+    await once(p, 'connect');
+    const receipt = waitFor(p, 'read', (r) => r.conversation_id === cid);
+    await api(server, 'POST', `/api/v1/conversations/${cid}/read`, { session: rest(doctor), body: { message_id: sent.json.id } });
+    assert.deepEqual(await receipt, { conversation_id: cid, user_id: doctor.user.id, last_read_message_id: sent.json.id });
+    d.disconnect();
+    p.disconnect();
+  });
 
   it('refuses foreign rooms, foreign history and bad input', async () => {
     const { patient, conversation } = await people(server, admin);
