@@ -130,6 +130,8 @@ int serve(Config config) {
   if (app.db->dialect() == db::Dialect::postgresql) adapter = std::make_shared<realtime::PostgresAdapter>(c.database_url);
   realtime::Server io(rt_options, adapter);
   chat::mount_socket(io, app, general, authenticator, chat_hub);
+  metrics().gauge("medcore_chat_connections", "Sockets connected to the /chat namespace on this instance.",
+                  [&io] { return static_cast<double>(io.of(chat::kNamespace).connected_count()); });
   server.mount_raw("/socket.io/", realtime::raw_handler(io));
   server.on_shutdown([&io] { io.close_all(); });
   server.bind();
