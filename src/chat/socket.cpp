@@ -32,6 +32,7 @@ struct State {
   SocketBudget budget{10.0, 30.0};              // events per second, burst
   bool counted = false;                         // presence +1 done
   bool gone = false;                            // disconnected
+  http::Request credentials;                    // what the handshake presented (re-checked per database event)
 };
 
 Payload one(boost::json::value v) {
@@ -74,13 +75,20 @@ struct Context {
   WorkerPool& pool;
   std::shared_ptr<Service> svc;
   realtime::Namespace nsp;
+  std::shared_ptr<accounts::SessionAuthenticator> authenticator;
 };
 
-// Runs `f` on the worker pool; its result (or the error) answers the ack.
+// Runs `f` on the worker pool; its result (or the error) answers the ack. The session is checked
+// again first (it also slides its expiry): after a logout or revocation the socket is closed.
 template <class F>
-void on_worker(const std::shared_ptr<Context>& ctx, Ack ack, F f) {
-  const bool queued = ctx->pool.try_submit([ack, f = std::move(f)]() mutable {
+void on_worker(const std::shared_ptr<Context>& ctx, Socket self, std::shared_ptr<State> st, Ack ack, F f) {
+  const bool queued = ctx->pool.try_submit([ctx, self, st, ack, f = std::move(f)]() mutable {
     try {
+      if (!ctx->authenticator->authenticate(st->credentials)) {
+        ack(one(error_json(401, "unauthenticated", "The session has ended; sign in again.")));
+        self.disconnect();
+        return;
+      }
       ack(one(f()));
     } catch (const Problem& p) {
       ack(one(problem_json(p)));
@@ -173,7 +181,7 @@ void on_connection(const std::shared_ptr<Context>& ctx, Socket socket) {
       if (a->is_int64() && a->as_int64() == 0) after = 0;
       else if (!(after = positive_id(*body, "after"))) return ack(one(error_json(422, "validation", "after must be a message id.")));
     }
-    on_worker(ctx, ack, [ctx, self, st, id = *id, after]() mutable -> boost::json::value {
+    on_worker(ctx, self, st, ack, [ctx, self, st, id = *id, after]() mutable -> boost::json::value {
       const auto conv = ctx->svc->get(st->caller, id);
       const std::int64_t other = st->caller.is_doctor() ? conv.patient_id : conv.doctor_id;
       self.join(conversation_room(id));
@@ -231,7 +239,7 @@ void on_connection(const std::shared_ptr<Context>& ctx, Socket socket) {
       errors.push_back({"client_message_id", "is required: 1 to 64 characters of A-Z a-z 0-9 _ - . :"});
     }
     if (!errors.empty()) return ack(one(problem_json(problems::validation(std::move(errors)))));
-    on_worker(ctx, ack, [ctx, self, st, id = *id, text = std::move(text), cid = std::move(cid)]() mutable -> boost::json::value {
+    on_worker(ctx, self, st, ack, [ctx, self, st, id = *id, text = std::move(text), cid = std::move(cid)]() mutable -> boost::json::value {
       const auto sent = ctx->svc->send(st->caller, id, text, cid);
       auto msg = message_json(sent.message);
       if (!sent.duplicate) {
@@ -280,7 +288,7 @@ void on_connection(const std::shared_ptr<Context>& ctx, Socket socket) {
     const auto id = positive_id(*body, "conversation_id");
     const auto mid = positive_id(*body, "message_id");
     if (!id || !mid) return ack(one(error_json(422, "validation", "conversation_id and message_id are required.")));
-    on_worker(ctx, ack, [ctx, self, st, id = *id, mid = *mid]() mutable -> boost::json::value {
+    on_worker(ctx, self, st, ack, [ctx, self, st, id = *id, mid = *mid]() mutable -> boost::json::value {
       const auto conv = ctx->svc->get(st->caller, id);
       const auto r = ctx->svc->mark_read(st->caller, id, mid);
       auto b = self.to(conversation_room(id));
@@ -319,7 +327,7 @@ void on_connection(const std::shared_ptr<Context>& ctx, Socket socket) {
     const auto after = body->contains("after") ? std::optional<std::int64_t>(positive_id(*body, "after").value_or(0)) : std::nullopt;
     int limit = 50;
     if (const auto l = positive_id(*body, "limit")) limit = static_cast<int>(std::min<std::int64_t>(*l, kMaxPageSize));
-    on_worker(ctx, ack, [ctx, st, id = *id, before, after, limit]() -> boost::json::value {
+    on_worker(ctx, self, st, ack, [ctx, st, id = *id, before, after, limit]() -> boost::json::value {
       auto list = after ? ctx->svc->history_after(st->caller, id, *after, limit + 1)
                         : ctx->svc->history_before(st->caller, id, before.value_or(0), limit + 1);
       const bool more = list.size() > static_cast<std::size_t>(limit);
@@ -363,6 +371,7 @@ void authenticate(const std::shared_ptr<Context>& ctx, std::shared_ptr<accounts:
         return done(std::string("forbidden: chat is for patients and approved doctors"));
       auto state = std::make_shared<State>();
       state->caller = Caller{principal->user_id, principal->role, principal->name};
+      state->credentials = req;
       socket.set_data(state);
       done(std::nullopt);
     } catch (const std::exception& e) {
@@ -394,7 +403,7 @@ void Hub::read(std::int64_t patient_id, std::int64_t doctor_id, std::int64_t con
 
 void mount_socket(realtime::Server& io, App& app, WorkerPool& pool,
                   std::shared_ptr<accounts::SessionAuthenticator> authenticator, std::shared_ptr<Hub> hub) {
-  auto ctx = std::make_shared<Context>(Context{app, pool, std::make_shared<Service>(app), io.of(kNamespace)});
+  auto ctx = std::make_shared<Context>(Context{app, pool, std::make_shared<Service>(app), io.of(kNamespace), authenticator});
   io.of(kNamespace).use([ctx, authenticator](Socket socket, realtime::AuthDone done) {
     authenticate(ctx, authenticator, std::move(socket), std::move(done));
   });

@@ -233,6 +233,20 @@ describe('the /chat namespace', () => {
     }
   });
 
+  it('closes an open socket once its session is logged out', async () => {
+    const { patient, conversation } = await people(server, admin);
+    const s = connect(server, patient);
+    await once(s, 'connect');
+    assert.ok((await emit(s, 'send', { conversation_id: conversation.id, text: 'before logout', client_message_id: 'lo-1' })).message);
+    const out = await api(server, 'POST', '/api/v1/auth/logout', { session: { token: patient.token } });
+    assert.equal(out.status, 204, out.text);
+    const gone = once(s, 'disconnect');
+    const r = await emit(s, 'send', { conversation_id: conversation.id, text: 'after logout', client_message_id: 'lo-2' });
+    assert.equal(r.error.status, 401);
+    assert.equal((await gone)[0], 'io server disconnect');
+    assert.equal(count(server, 'messages', `client_message_id = 'lo-2'`), 0);
+  });
+
   it('broadcasts messages and read marks made over REST', async () => {
     const { doctor, patient, conversation } = await people(server, admin);
     const cid = conversation.id;
