@@ -119,6 +119,37 @@ std::shared_ptr<State> admit(const Socket& self, const Payload& args, const Ack&
   return state;
 }
 
+// What every chat event starts with: the shared checks and its conversation_id.
+struct Event {
+  std::shared_ptr<State> st;
+  const boost::json::object* body = nullptr;
+  std::int64_t conversation_id = 0;
+};
+std::optional<Event> begin_event(const Socket& self, const Payload& args, const Ack& ack) {
+  Event e;
+  e.st = admit(self, args, ack, e.body);
+  if (!e.st) return std::nullopt;
+  const auto id = positive_id(*e.body, "conversation_id");
+  if (!id) {
+    ack(one(error_json(422, "validation", "conversation_id must be a positive integer.")));
+    return std::nullopt;
+  }
+  e.conversation_id = *id;
+  return e;
+}
+
+// Relays (typing, delivered) are for sockets in the conversation's room only.
+bool joined(const Event& e, const Ack& ack) {
+  std::lock_guard lock(e.st->mu);
+  if (e.st->joined.contains(e.conversation_id)) return true;
+  ack(one(error_json(403, "forbidden", "Join the conversation first.")));
+  return false;
+}
+
+boost::json::object read_json(std::int64_t conversation_id, std::int64_t user_id, std::int64_t last_read) {
+  return {{"conversation_id", conversation_id}, {"user_id", user_id}, {"last_read_message_id", last_read}};
+}
+
 void presence_broadcast(const realtime::Namespace& nsp, std::int64_t user_id, const store::Presence& p) {
   nsp.to(presence_room(user_id)).emit("presence", one(presence_json(user_id, p)));
 }
@@ -170,18 +201,18 @@ void on_connection(const std::shared_ptr<Context>& ctx, Socket socket) {
 
   // join {conversation_id, after?} → {conversation, messages (after `after`, oldest first), has_more, presence}
   socket.on("join", [ctx](Socket self, Payload args, Ack ack) {
-    const boost::json::object* body = nullptr;
-    auto st = admit(self, args, ack, body);
-    if (!st) return;
-    const auto id = positive_id(*body, "conversation_id");
-    if (!id) return ack(one(error_json(422, "validation", "conversation_id must be a positive integer.")));
+    auto ev = begin_event(self, args, ack);
+    if (!ev) return;
+    const auto* body = ev->body;
+    auto st = ev->st;
+    const auto id = ev->conversation_id;
     std::optional<std::int64_t> after;
     if (body->contains("after")) {
       const auto* a = body->if_contains("after");
       if (a->is_int64() && a->as_int64() == 0) after = 0;
       else if (!(after = positive_id(*body, "after"))) return ack(one(error_json(422, "validation", "after must be a message id.")));
     }
-    on_worker(ctx, self, st, ack, [ctx, self, st, id = *id, after]() mutable -> boost::json::value {
+    on_worker(ctx, self, st, ack, [ctx, self, st, id, after]() mutable -> boost::json::value {
       const auto conv = ctx->svc->get(st->caller, id);
       const std::int64_t other = st->caller.is_doctor() ? conv.patient_id : conv.doctor_id;
       self.join(conversation_room(id));
@@ -204,16 +235,13 @@ void on_connection(const std::shared_ptr<Context>& ctx, Socket socket) {
   });
 
   socket.on("leave", [](Socket self, Payload args, Ack ack) {
-    const boost::json::object* body = nullptr;
-    auto st = admit(self, args, ack, body);
-    if (!st) return;
-    const auto id = positive_id(*body, "conversation_id");
-    if (!id) return ack(one(error_json(422, "validation", "conversation_id must be a positive integer.")));
+    auto ev = begin_event(self, args, ack);
+    if (!ev) return;
     {
-      std::lock_guard lock(st->mu);
-      st->joined.erase(*id);
+      std::lock_guard lock(ev->st->mu);
+      ev->st->joined.erase(ev->conversation_id);
     }
-    self.leave(conversation_room(*id));
+    self.leave(conversation_room(ev->conversation_id));
     ack(one(boost::json::object{{"ok", true}}));
   });
 
@@ -254,80 +282,72 @@ void on_connection(const std::shared_ptr<Context>& ctx, Socket socket) {
 
   // typing {conversation_id, typing} → "typing" {conversation_id, user_id, typing} to the others.
   socket.on("typing", [](Socket self, Payload args, Ack ack) {
-    const boost::json::object* body = nullptr;
-    auto st = admit(self, args, ack, body);
-    if (!st) return;
-    const auto id = positive_id(*body, "conversation_id");
-    const auto* flag = body->if_contains("typing");
-    if (!id || !flag || !flag->is_bool())
-      return ack(one(error_json(422, "validation", "conversation_id and typing (true or false) are required.")));
+    auto ev = begin_event(self, args, ack);
+    if (!ev) return;
+    const auto* flag = ev->body->if_contains("typing");
+    if (!flag || !flag->is_bool()) return ack(one(error_json(422, "validation", "typing (true or false) is required.")));
+    if (!joined(*ev, ack)) return;
     const bool typing = flag->as_bool();
+    const auto id = ev->conversation_id;
+    auto& st = ev->st;
     {
       std::lock_guard lock(st->mu);
-      if (!st->joined.contains(*id)) return ack(one(error_json(403, "forbidden", "Join the conversation first.")));
       const EpochMs now = now_ms();
-      auto it = st->typing_sent.find(*id);
+      auto it = st->typing_sent.find(id);
       if (typing) {
         if (it != st->typing_sent.end() && now - it->second < kTypingThrottle) return ack(one(boost::json::object{{"ok", true}, {"throttled", true}}));
-        st->typing_sent[*id] = now;
+        st->typing_sent[id] = now;
       } else {
         if (it == st->typing_sent.end()) return ack(one(boost::json::object{{"ok", true}, {"throttled", true}}));
         st->typing_sent.erase(it);
       }
     }
-    self.to(conversation_room(*id))
-        .emit("typing", one(boost::json::object{{"conversation_id", *id}, {"user_id", st->caller.user_id}, {"typing", typing}}));
+    self.to(conversation_room(id))
+        .emit("typing", one(boost::json::object{{"conversation_id", id}, {"user_id", st->caller.user_id}, {"typing", typing}}));
     ack(one(boost::json::object{{"ok", true}}));
   });
 
   // read {conversation_id, message_id} → {last_read_message_id, unread_count}; "read" to the room.
   socket.on("read", [ctx](Socket self, Payload args, Ack ack) {
-    const boost::json::object* body = nullptr;
-    auto st = admit(self, args, ack, body);
-    if (!st) return;
-    const auto id = positive_id(*body, "conversation_id");
-    const auto mid = positive_id(*body, "message_id");
-    if (!id || !mid) return ack(one(error_json(422, "validation", "conversation_id and message_id are required.")));
-    on_worker(ctx, self, st, ack, [ctx, self, st, id = *id, mid = *mid]() mutable -> boost::json::value {
+    auto ev = begin_event(self, args, ack);
+    if (!ev) return;
+    const auto mid = positive_id(*ev->body, "message_id");
+    if (!mid) return ack(one(error_json(422, "validation", "message_id must be a positive integer.")));
+    on_worker(ctx, self, ev->st, ack, [ctx, self, st = ev->st, id = ev->conversation_id, mid = *mid]() mutable -> boost::json::value {
       const auto conv = ctx->svc->get(st->caller, id);
       const auto r = ctx->svc->mark_read(st->caller, id, mid);
       auto b = self.to(conversation_room(id));
       b.to(user_room(conv.patient_id)).to(user_room(conv.doctor_id));
-      b.emit("read", one(boost::json::object{
-                         {"conversation_id", id}, {"user_id", st->caller.user_id}, {"last_read_message_id", r.last_read_message_id}}));
+      b.emit("read", one(read_json(id, st->caller.user_id, r.last_read_message_id)));
       return boost::json::object{{"last_read_message_id", r.last_read_message_id}, {"unread_count", r.unread_count}};
     });
   });
 
   // delivered {conversation_id, message_id}: the client shows a received message; not stored.
   socket.on("delivered", [](Socket self, Payload args, Ack ack) {
-    const boost::json::object* body = nullptr;
-    auto st = admit(self, args, ack, body);
-    if (!st) return;
-    const auto id = positive_id(*body, "conversation_id");
-    const auto mid = positive_id(*body, "message_id");
-    if (!id || !mid) return ack(one(error_json(422, "validation", "conversation_id and message_id are required.")));
-    {
-      std::lock_guard lock(st->mu);
-      if (!st->joined.contains(*id)) return ack(one(error_json(403, "forbidden", "Join the conversation first.")));
-    }
-    self.to(conversation_room(*id))
-        .emit("delivered", one(boost::json::object{{"conversation_id", *id}, {"user_id", st->caller.user_id}, {"message_id", *mid}}));
+    auto ev = begin_event(self, args, ack);
+    if (!ev) return;
+    const auto mid = positive_id(*ev->body, "message_id");
+    if (!mid) return ack(one(error_json(422, "validation", "message_id must be a positive integer.")));
+    if (!joined(*ev, ack)) return;
+    const auto id = ev->conversation_id;
+    self.to(conversation_room(id))
+        .emit("delivered", one(boost::json::object{{"conversation_id", id}, {"user_id", ev->st->caller.user_id}, {"message_id", *mid}}));
     ack(one(boost::json::object{{"ok", true}}));
   });
 
   // history {conversation_id, before? | after?, limit?} → {messages, has_more}
   socket.on("history", [ctx](Socket self, Payload args, Ack ack) {
-    const boost::json::object* body = nullptr;
-    auto st = admit(self, args, ack, body);
-    if (!st) return;
-    const auto id = positive_id(*body, "conversation_id");
-    if (!id) return ack(one(error_json(422, "validation", "conversation_id must be a positive integer.")));
+    auto ev = begin_event(self, args, ack);
+    if (!ev) return;
+    const auto* body = ev->body;
+    auto st = ev->st;
+    const auto id = ev->conversation_id;
     const auto before = positive_id(*body, "before");
     const auto after = body->contains("after") ? std::optional<std::int64_t>(positive_id(*body, "after").value_or(0)) : std::nullopt;
     int limit = 50;
     if (const auto l = positive_id(*body, "limit")) limit = static_cast<int>(std::min<std::int64_t>(*l, kMaxPageSize));
-    on_worker(ctx, self, st, ack, [ctx, st, id = *id, before, after, limit]() -> boost::json::value {
+    on_worker(ctx, self, st, ack, [ctx, st, id, before, after, limit]() -> boost::json::value {
       auto list = after ? ctx->svc->history_after(st->caller, id, *after, limit + 1)
                         : ctx->svc->history_before(st->caller, id, before.value_or(0), limit + 1);
       const bool more = list.size() > static_cast<std::size_t>(limit);
@@ -396,9 +416,7 @@ void Hub::read(std::int64_t patient_id, std::int64_t doctor_id, std::int64_t con
   auto* io = io_.load();
   if (!io) return;
   io->of(kNamespace).to(conversation_room(conversation_id)).to(user_room(patient_id)).to(user_room(doctor_id))
-      .emit("read", one(boost::json::object{{"conversation_id", conversation_id},
-                                            {"user_id", user_id},
-                                            {"last_read_message_id", last_read_message_id}}));
+      .emit("read", one(read_json(conversation_id, user_id, last_read_message_id)));
 }
 
 void mount_socket(realtime::Server& io, App& app, WorkerPool& pool,
