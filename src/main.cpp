@@ -9,6 +9,7 @@
 #include "appointments/routes.hpp"
 #include "appointments/seed.hpp"
 #include "chat/routes.hpp"
+#include "chat/seed.hpp"
 #include "chat/socket.hpp"
 #include "accounts/seed.hpp"
 #include "accounts/sessions.hpp"
@@ -262,7 +263,10 @@ int main(int argc, char** argv) {
     }
     if (*seed_cmd) {
       App app = open_app(config);
-      if (accounts::seed_demo(app, std::cout)) appointments::seed_demo(app, std::cout);
+      if (accounts::seed_demo(app, std::cout)) {
+        appointments::seed_demo(app, std::cout);
+        chat::seed_demo(app, std::cout);
+      }
       return 0;
     }
     if (*admin_create) {
