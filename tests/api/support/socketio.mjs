@@ -15,9 +15,9 @@ process.on('exit', () => {
 });
 
 // Starts the conformance server; resolves { port, url, wsUrl, child, stop() }.
-export async function startEcho({ port, adapter } = {}) {
+export async function startEcho({ port, adapter, flags = [] } = {}) {
   port = port || await freePort();
-  const extra = adapter ? ['--adapter', adapter] : [];
+  const extra = [...(adapter ? ['--adapter', adapter] : []), ...flags];
   const child = spawn(BIN, ['dev', 'socketio-echo', '--port', String(port), '--io-threads', '2', ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
