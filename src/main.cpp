@@ -130,7 +130,7 @@ int serve(Config config) {
   std::shared_ptr<realtime::Adapter> adapter;
   if (app.db->dialect() == db::Dialect::postgresql) adapter = std::make_shared<realtime::PostgresAdapter>(c.database_url);
   realtime::Server io(rt_options, adapter);
-  chat::mount_socket(io, app, general, authenticator, chat_hub);
+  auto chat_socket = chat::mount_socket(io, app, general, authenticator, chat_hub);
   metrics().gauge("medcore_chat_connections", "Sockets connected to the /chat namespace on this instance.",
                   [&io] { return static_cast<double>(io.of(chat::kNamespace).connected_count()); });
   server.mount_raw("/socket.io/", realtime::raw_handler(io));
@@ -158,6 +158,7 @@ int serve(Config config) {
     job_runner->start();
   }
   server.run();
+  chat_socket->stop();
   if (job_runner) job_runner->stop();
   if (mail) mail->stop();
   // In-flight work finishes before the pools and the database go away.

@@ -37,6 +37,16 @@ constexpr bool alert_due(std::optional<EpochMs> last_alert, EpochMs now) {
   return !last_alert || now - *last_alert >= kAlertInterval;
 }
 
+// Presence: a user is online while some instance counts an open connection of theirs and has
+// refreshed it recently (every instance refreshes its users every kPresenceHeartbeat). An instance
+// that dies without closing its sockets stops refreshing, so its users fall offline after
+// kPresenceStale instead of staying "online" forever.
+inline constexpr EpochMs kPresenceHeartbeat = 30'000;
+inline constexpr EpochMs kPresenceStale = 3 * kPresenceHeartbeat;
+constexpr bool presence_online(int connections, std::optional<EpochMs> refreshed_at, EpochMs now) {
+  return connections > 0 && refreshed_at && now - *refreshed_at < kPresenceStale;
+}
+
 // Room names.
 std::string conversation_room(std::int64_t conversation_id);
 std::string user_room(std::int64_t user_id);

@@ -84,7 +84,8 @@ Service::Sent Service::send(const Caller& caller, std::int64_t conversation_id, 
       if (stored) {
         // The email alert: only for a recipient with no chat connection anywhere, at most one
         // per conversation and recipient in kAlertInterval; preferences are honoured by enqueue.
-        if (store::presence(sql, out.recipient_id).connections == 0 &&
+        const auto seen = store::presence(sql, out.recipient_id);
+        if (!presence_online(seen.connections, seen.last_seen_at, now) &&
             store::claim_alert(sql, conversation_id, !caller.is_doctor(), now, kAlertInterval)) {
           if (auto to = store::find_user(sql, out.recipient_id)) {
             boost::json::object data{{"name", to->name},
@@ -125,6 +126,11 @@ Service::Read Service::mark_read(const Caller& caller, std::int64_t conversation
 
 int Service::presence_change(std::int64_t user_id, int delta) {
   return app_.db->transaction([&](soci::session& sql) { return store::presence_change(sql, user_id, delta, now_ms()); });
+}
+
+void Service::presence_refresh(const std::vector<std::int64_t>& user_ids) {
+  if (user_ids.empty()) return;
+  app_.db->transaction([&](soci::session& sql) { store::presence_refresh(sql, user_ids, now_ms()); });
 }
 
 store::Presence Service::presence(std::int64_t user_id) {

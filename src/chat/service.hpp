@@ -65,6 +65,7 @@ class Service {
   // A chat connection of `user_id` opened (+1) or closed (-1); the count over every instance.
   int presence_change(std::int64_t user_id, int delta);
   store::Presence presence(std::int64_t user_id);
+  void presence_refresh(const std::vector<std::int64_t>& user_ids);
 
  private:
   App& app_;

@@ -1,8 +1,10 @@
 #include "chat/socket.hpp"
 
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "accounts/sessions.hpp"
 #include "app/app.hpp"
@@ -76,7 +78,16 @@ struct Context {
   std::shared_ptr<Service> svc;
   realtime::Namespace nsp;
   std::shared_ptr<accounts::SessionAuthenticator> authenticator;
+  std::mutex users_mu;
+  std::map<std::int64_t, int> local_users;  // user → open /chat sockets on this instance (for the heartbeat)
 };
+
+void count_local(Context& ctx, std::int64_t user_id, int delta) {
+  std::lock_guard lock(ctx.users_mu);
+  auto& n = ctx.local_users[user_id];
+  n += delta;
+  if (n <= 0) ctx.local_users.erase(user_id);
+}
 
 // Runs `f` on the worker pool; its result (or the error) answers the ack. The session is checked
 // again first (it also slides its expiry): after a logout or revocation the socket is closed.
@@ -170,6 +181,7 @@ void on_connection(const std::shared_ptr<Context>& ctx, Socket socket) {
   if (!state) return socket.disconnect();
   const auto uid = state->caller.user_id;
   socket.join(user_room(uid));
+  count_local(*ctx, uid, +1);
 
   // Presence: +1 now, -1 on disconnect, in that order even when the pool runs them on two threads.
   ctx->pool.try_submit([ctx, state, uid] {
@@ -196,6 +208,7 @@ void on_connection(const std::shared_ptr<Context>& ctx, Socket socket) {
       st->gone = true;
       counted = st->counted;
     }
+    count_local(*ctx, st->caller.user_id, -1);
     if (counted) connection_closed(ctx, st->caller.user_id);
   });
 
@@ -419,14 +432,61 @@ void Hub::read(std::int64_t patient_id, std::int64_t doctor_id, std::int64_t con
       .emit("read", one(read_json(conversation_id, user_id, last_read_message_id)));
 }
 
-void mount_socket(realtime::Server& io, App& app, WorkerPool& pool,
-                  std::shared_ptr<accounts::SessionAuthenticator> authenticator, std::shared_ptr<Hub> hub) {
-  auto ctx = std::make_shared<Context>(Context{app, pool, std::make_shared<Service>(app), io.of(kNamespace), authenticator});
+namespace {
+
+class Heartbeat final : public SocketService {
+ public:
+  explicit Heartbeat(std::shared_ptr<Context> ctx) : ctx_(std::move(ctx)), thread_([this] { run(); }) {}
+  ~Heartbeat() override { stop(); }
+  void stop() override {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mu_);
+    while (!wake_.wait_for(lock, std::chrono::milliseconds(kPresenceHeartbeat), [this] { return stopping_; })) {
+      std::vector<std::int64_t> users;
+      {
+        std::lock_guard users_lock(ctx_->users_mu);
+        for (const auto& [id, n] : ctx_->local_users) users.push_back(id);
+      }
+      if (users.empty()) continue;
+      auto ctx = ctx_;
+      ctx_->pool.try_submit([ctx, users = std::move(users)] {
+        try {
+          ctx->svc->presence_refresh(users);
+        } catch (const std::exception& e) {
+          log::error("chat_presence_failed", {{"error", e.what()}});
+        }
+      });
+    }
+  }
+
+  std::shared_ptr<Context> ctx_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+std::unique_ptr<SocketService> mount_socket(realtime::Server& io, App& app, WorkerPool& pool,
+                                            std::shared_ptr<accounts::SessionAuthenticator> authenticator,
+                                            std::shared_ptr<Hub> hub) {
+  auto ctx = std::make_shared<Context>(app, pool, std::make_shared<Service>(app), io.of(kNamespace), authenticator);
   io.of(kNamespace).use([ctx, authenticator](Socket socket, realtime::AuthDone done) {
     authenticate(ctx, authenticator, std::move(socket), std::move(done));
   });
   io.on_connection(kNamespace, [ctx](Socket socket) { on_connection(ctx, std::move(socket)); });
   if (hub) hub->attach(&io);
+  return std::make_unique<Heartbeat>(ctx);
 }
 
 }  // namespace medcore::chat

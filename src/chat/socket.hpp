@@ -40,8 +40,18 @@ class Hub {
   std::atomic<realtime::Server*> io_{nullptr};
 };
 
+// The running namespace: owns the presence heartbeat (a timer thread that hands this instance's
+// connected users to the worker pool every kPresenceHeartbeat). Destroy it (or stop()) before the
+// worker pool stops.
+class SocketService {
+ public:
+  virtual ~SocketService() = default;
+  virtual void stop() = 0;
+};
+
 // Declares "/chat" on `io` and attaches the hub to it.
-void mount_socket(realtime::Server& io, App& app, WorkerPool& pool,
-                  std::shared_ptr<accounts::SessionAuthenticator> authenticator, std::shared_ptr<Hub> hub);
+std::unique_ptr<SocketService> mount_socket(realtime::Server& io, App& app, WorkerPool& pool,
+                                            std::shared_ptr<accounts::SessionAuthenticator> authenticator,
+                                            std::shared_ptr<Hub> hub);
 
 }  // namespace medcore::chat

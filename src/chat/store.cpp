@@ -241,4 +241,14 @@ int presence_change(soci::session& sql, std::int64_t user_id, int delta, EpochMs
   return presence(sql, user_id).connections;
 }
 
+void presence_refresh(soci::session& sql, const std::vector<std::int64_t>& user_ids, EpochMs now) {
+  long long t = now, u = 0;
+  soci::statement st = (sql.prepare << "UPDATE chat_presence SET last_seen_at = :t WHERE user_id = :u AND connections > 0",
+                        soci::use(t), soci::use(u));
+  for (const auto id : user_ids) {
+    u = id;
+    st.execute(true);
+  }
+}
+
 }  // namespace medcore::chat::store

@@ -77,5 +77,7 @@ struct Presence {
 Presence presence(soci::session& sql, std::int64_t user_id);
 // Counts a chat connection opening (+1) or closing (-1, never below 0); returns the count now.
 int presence_change(soci::session& sql, std::int64_t user_id, int delta, EpochMs now);
+// The heartbeat: these users still have connections on this instance.
+void presence_refresh(soci::session& sql, const std::vector<std::int64_t>& user_ids, EpochMs now);
 
 }  // namespace medcore::chat::store

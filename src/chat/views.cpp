@@ -1,5 +1,7 @@
 #include "chat/views.hpp"
 
+#include "chat/model.hpp"
+
 namespace medcore::chat {
 
 boost::json::object message_json(const store::Message& m) {
@@ -37,7 +39,7 @@ boost::json::object conversation_json(const store::Conversation& c, const Caller
 
 boost::json::object presence_json(std::int64_t user_id, const store::Presence& p) {
   return {{"user_id", user_id},
-          {"online", p.connections > 0},
+          {"online", presence_online(p.connections, p.last_seen_at, now_ms())},
           {"last_seen_at", p.last_seen_at ? boost::json::value(iso8601(*p.last_seen_at)) : boost::json::value(nullptr)}};
 }
 

@@ -227,7 +227,19 @@ TEST_F(ChatTest, EmailAlertWhenNotConnectedOncePerInterval) {
   EXPECT_EQ(svc_->presence_change(doctor.user_id, -1), 0);  // never below zero
   EXPECT_TRUE(svc_->presence(doctor.user_id).last_seen_at.has_value());
   EXPECT_TRUE(svc_->send(patient, conv.id, "fourth", "a5").alerted);
-  EXPECT_EQ(mails(doctor.user_id), 2);
+  // An instance that died with the doctor connected leaves a count that is no longer refreshed:
+  // after kPresenceStale the doctor counts as offline again.
+  db_->transaction([&](soci::session& sql) {
+    sql << "UPDATE conversations SET doctor_alerted_at = doctor_alerted_at - :i", soci::use(static_cast<long long>(kAlertInterval));
+  });
+  EXPECT_EQ(svc_->presence_change(doctor.user_id, +1), 1);
+  svc_->presence_refresh({doctor.user_id});
+  EXPECT_FALSE(svc_->send(patient, conv.id, "still connected", "a5b").alerted);
+  db_->transaction([&](soci::session& sql) {
+    sql << "UPDATE chat_presence SET last_seen_at = last_seen_at - :s", soci::use(static_cast<long long>(kPresenceStale));
+  });
+  EXPECT_TRUE(svc_->send(patient, conv.id, "stale count", "a5c").alerted);
+  EXPECT_EQ(mails(doctor.user_id), 3);
 
   // Preferences: switched off, nothing is queued.
   db_->transaction([&](soci::session& sql) {
@@ -237,7 +249,7 @@ TEST_F(ChatTest, EmailAlertWhenNotConnectedOncePerInterval) {
         soci::use(uid), soci::use(now);
   });
   EXPECT_FALSE(svc_->send(patient, conv.id, "fifth", "a6").alerted);
-  EXPECT_EQ(mails(doctor.user_id), 2);
+  EXPECT_EQ(mails(doctor.user_id), 3);
 }
 
 }  // namespace

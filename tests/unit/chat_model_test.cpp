@@ -57,3 +57,10 @@ TEST(ChatModel, Rooms) {
   EXPECT_EQ(user_room(7), "user:7");
   EXPECT_EQ(presence_room(7), "presence:7");
 }
+
+TEST(ChatModel, PresenceNeedsARecentRefresh) {
+  EXPECT_FALSE(presence_online(0, 1000, 1000));
+  EXPECT_FALSE(presence_online(1, std::nullopt, 1000));
+  EXPECT_TRUE(presence_online(1, 1000, 1000 + kPresenceStale - 1));
+  EXPECT_FALSE(presence_online(2, 1000, 1000 + kPresenceStale));
+}
