@@ -159,3 +159,20 @@ test('a doctor messages a patient from their appointment', async () => {
   await d.page.locator('.chat__msg--mine [data-tick="sent"]').waitFor();
   assert.deepEqual(d.problems, []);
 });
+
+test('email alerts can be switched off from the settings page the mails link to', async () => {
+  const patient = await account({ role: 'patient', name: 'Sara Quiet', date_of_birth: '1980-02-03', sex: 'female' });
+  const p = await fresh();
+  await login(p.page, patient.email);
+  await p.page.goto('/profile');
+  await p.page.getByRole('link', { name: 'Email alerts' }).click();
+  await p.page.getByRole('heading', { level: 1, name: 'Email alerts' }).waitFor();
+  const chat = p.page.getByLabel(/New chat messages/);
+  assert.equal(await chat.isChecked(), true);
+  await chat.uncheck();
+  await p.page.getByText('Saved.').waitFor();
+  const prefs = await call('GET', '/api/v1/me/notifications', { token: patient.token });
+  assert.deepEqual(prefs.json, { reminders: true, chat: false });
+  await checkA11y(p.page, 'email alerts');
+  assert.deepEqual(p.problems, []);
+});

@@ -23,6 +23,7 @@ import { Landing } from './pages/Landing';
 import { Login } from './pages/Login';
 import { PatientDashboard } from './pages/PatientDashboard';
 import { PredictionPage, PredictionsHome } from './pages/Predictions';
+import { NotificationSettings } from './pages/NotificationSettings';
 import { Profile } from './pages/Profile';
 import { Signup } from './pages/Signup';
 
@@ -45,6 +46,7 @@ const routes: Route[] = [
   { pattern: '/doctors/:id', guard: 'public', render: (p) => <DoctorDetail id={Number(p.id)} /> },
   { pattern: '/dashboard', guard: ALL, render: () => <Dashboard /> },
   { pattern: '/profile', guard: ALL, render: () => <Profile /> },
+  { pattern: '/settings/notifications', guard: ALL, render: () => <NotificationSettings /> },
   { pattern: '/predictions', guard: ['patient'], render: () => <PredictionsHome /> },
   { pattern: '/predictions/:model', guard: ['patient'], render: (p) => <PredictionPage name={p.model ?? ''} /> },
   { pattern: '/appointments', guard: ['patient', 'doctor'], render: () => <AppointmentsPage /> },

@@ -245,6 +245,9 @@ export const api = {
   addException: (body: Schemas['AvailabilityExceptionRequest']) => call('post', '/api/v1/doctor/availability/exceptions', { body }),
   removeException: (id: number) => call('delete', '/api/v1/doctor/availability/exceptions/{id}', { params: { id } }),
 
+  notifications: (signal?: AbortSignal) => call('get', '/api/v1/me/notifications', { signal }),
+  setNotifications: (body: Schemas['NotificationPreferencesPatch']) => call('patch', '/api/v1/me/notifications', { body }),
+
   // Chat (docs/API.md "Chat"); live events go over Socket.IO (src/pages/Chat.tsx).
   conversations: (query: QueryOf<Op<'/api/v1/conversations', 'get'>>, signal?: AbortSignal) => call('get', '/api/v1/conversations', { query, signal }),
   startConversation: (body: Schemas['StartConversationRequest']) => call('post', '/api/v1/conversations', { body }),

@@ -3,6 +3,7 @@ import { api, type Schemas, type User } from '../api/client';
 import { FormAlert, SelectField, SubmitButton, TextArea, TextField, onSubmit, useSubmit } from '../components/forms';
 import { PageHeader } from '../components/ui';
 import { formatDateTime, formatMoney, timeZones } from '../lib/format';
+import { Link } from '../lib/router';
 import { session, signedIn } from '../lib/session';
 import { useStore } from '../lib/store';
 import { toCents } from './Signup';
@@ -150,6 +151,9 @@ export function Profile() {
   return (
     <section class="narrow">
       <PageHeader title="Your profile" />
+      <p>
+        <Link href="/settings/notifications">Email alerts</Link>
+      </p>
       <dl class="facts">
         <div>
           <dt>Email</dt>
