@@ -407,7 +407,7 @@ describe('two instances on one PostgreSQL database', { skip: PG_URL ? false : 'n
     const env = { ...server.env, MEDCORE_LISTEN: `127.0.0.1:${port}`, MEDCORE_BACKGROUND: '0' };
     const { spawn } = await import('node:child_process');
     const { BIN } = await import('./harness.mjs');
-    const child = spawn(BIN, ['serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(BIN, ['serve'], { env, stdio: 'ignore' });
     second = { child, url: `http://127.0.0.1:${port}`, exited: new Promise((r) => child.on('exit', r)) };
     for (let i = 0; i < 100; i++) {
       try { if ((await fetch(second.url + '/readyz')).status === 200) break; } catch { /* not yet */ }
