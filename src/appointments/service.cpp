@@ -23,6 +23,26 @@ struct Conflict {
   std::string slug, detail;
 };
 
+Conflict slot_taken() { return {"slot-taken", "That time has just been booked by someone else."}; }
+
+// Runs a transaction that claims a slot. A Conflict it throws — or the unique index refusing the slot
+// when two transactions raced past the checks — comes back, after the rollback, as the conflict to
+// answer; other errors pass through.
+template <class F>
+std::optional<Conflict> claim(F&& transaction) {
+  try {
+    transaction();
+    return std::nullopt;
+  } catch (const Conflict& c) {
+    return c;
+  } catch (const Problem&) {
+    throw;
+  } catch (const std::exception& e) {
+    if (!db::is_unique_violation(e)) throw;
+    return slot_taken();
+  }
+}
+
 std::string utc_date(EpochMs t) {
   return iso_date(date::year_month_day{date::floor<date::days>(date::sys_time<std::chrono::milliseconds>{std::chrono::milliseconds{t}})});
 }
@@ -93,6 +113,25 @@ void mail_both(soci::session& sql, const store::Appointment& a, std::string_view
     data["appointment_id"] = a.id;
     notify::enqueue(sql, notify::Mail{std::string(category), tmpl, s.id, s.email, std::move(data)});
   }
+}
+
+// The slot of the doctor's hours starting at `start` that neither the doctor nor the patient is busy
+// in, ignoring appointment `except_id` (the one being moved); throws Conflict otherwise.
+Slot free_slot_at(soci::session& sql, std::int64_t doctor_id, std::int64_t patient_id, EpochMs start,
+                  std::int64_t except_id = 0) {
+  auto schedule = schedule_around(sql, doctor_id, start, start + 1);
+  auto slot = schedule ? slot_at(*schedule, start) : std::nullopt;
+  if (!slot) throw Conflict{"slot-unavailable", "The doctor does not see patients at that time."};
+  if (!store::doctor_busy(sql, doctor_id, slot->start, slot->end, except_id).empty()) throw slot_taken();
+  if (!store::patient_busy(sql, patient_id, slot->start, slot->end, except_id).empty())
+    throw Conflict{"patient-overlap", "You already have an appointment at that time."};
+  return *slot;
+}
+
+Problem too_late_to_change(int cutoff_minutes, std::string_view done) {
+  return problems::conflict("too-late-to-change", "Appointments can be " + std::string(done) + " online until " +
+                                                      std::to_string(cutoff_minutes) +
+                                                      " minutes before they start; please contact the practice.");
 }
 
 bool participant(const Caller& c, const store::Appointment& a) {
@@ -260,8 +299,7 @@ Service::Booked Service::book(const Caller& patient, const BookRequest& request,
   const EpochMs now = now_ms();
   const auto w = window(now);
   Booked out;
-  std::optional<Conflict> conflict;
-  try {
+  const auto conflict = claim([&] {
     app_.db->transaction([&](soci::session& sql) {
       if (request.key) {
         if (auto stored = idempotency::find(sql, *request.key)) {
@@ -275,14 +313,8 @@ Service::Booked Service::book(const Caller& patient, const BookRequest& request,
       auto doctor = store::find_doctor(sql, request.doctor_id);
       if (!doctor || doctor->status != "approved")
         throw problems::validation({{"doctor_id", "must be the id of an approved doctor"}});
-      auto schedule = schedule_around(sql, doctor->id, request.start, request.start + 1);
-      auto slot = schedule ? slot_at(*schedule, request.start) : std::nullopt;
-      if (!slot) throw Conflict{"slot-unavailable", "The doctor does not see patients at that time."};
-      if (!store::doctor_busy(sql, doctor->id, slot->start, slot->end).empty())
-        throw Conflict{"slot-taken", "That time has just been booked by someone else."};
-      if (!store::patient_busy(sql, patient.user_id, slot->start, slot->end).empty())
-        throw Conflict{"patient-overlap", "You already have an appointment at that time."};
-      const auto id = store::insert(sql, patient.user_id, doctor->id, *slot, request.reason, now);
+      const auto slot = free_slot_at(sql, doctor->id, patient.user_id, request.start);
+      const auto id = store::insert(sql, patient.user_id, doctor->id, slot, request.reason, now);
       auto a = *store::find(sql, id);
       mail_both(sql, a, notify::kCategoryAppointments, "appointment_confirmed",
                 a.reason.empty() ? boost::json::object{} : boost::json::object{{"reason", a.reason}});
@@ -292,15 +324,7 @@ Service::Booked Service::book(const Caller& patient, const BookRequest& request,
       if (request.key) idempotency::remember(sql, *request.key, {201, render(a)}, now);
       out.appointment = std::move(a);
     });
-  } catch (const Conflict& c) {
-    conflict = c;
-  } catch (const Problem&) {
-    throw;
-  } catch (const std::exception& e) {
-    // The unique index is the last word when two transactions raced past the checks.
-    if (!db::is_unique_violation(e)) throw;
-    conflict = Conflict{"slot-taken", "That time has just been booked by someone else."};
-  }
+  });
   if (conflict) {
     // A concurrent retry with the same key may have booked it: answer with that booking.
     if (request.key) {
@@ -323,10 +347,7 @@ store::Appointment Service::cancel(const Caller& caller, std::int64_t id, const 
     auto a = must_find(sql, caller, id);
     if (a.status != "booked") throw problems::conflict("appointment-not-active", "This appointment is already " + a.status + ".");
     if (caller.role == "patient" && !before_cutoff(now, a.start, app_.config.cancel_cutoff_minutes))
-      throw problems::conflict("too-late-to-change",
-                               "Appointments can be cancelled online until " +
-                                   std::to_string(app_.config.cancel_cutoff_minutes) +
-                                   " minutes before they start; please contact the practice.");
+      throw too_late_to_change(app_.config.cancel_cutoff_minutes, "cancelled");
     if (caller.role == "doctor" && now >= a.end)
       throw problems::conflict("appointment-over", "This appointment is over; mark it completed or no-show instead.");
     if (!store::finish(sql, id, "cancelled", now, caller.user_id, reason))
@@ -345,10 +366,10 @@ store::Appointment Service::cancel(const Caller& caller, std::int64_t id, const 
 store::Appointment Service::reschedule(const Caller& patient, std::int64_t id, EpochMs start) {
   const EpochMs now = now_ms();
   const auto w = window(now);
-  std::optional<Conflict> conflict;
   std::int64_t doctor_id = 0;
-  try {
-    return app_.db->transaction([&](soci::session& sql) {
+  std::optional<store::Appointment> moved;
+  const auto conflict = claim([&] {
+    moved = app_.db->transaction([&](soci::session& sql) {
       auto a = must_find(sql, patient, id);
       if (patient.role != "patient")
         throw problems::forbidden("Only the patient moves an appointment; a doctor cancels it with a reason.");
@@ -358,37 +379,22 @@ store::Appointment Service::reschedule(const Caller& patient, std::int64_t id, E
       a = *store::find(sql, id);  // after the locks: the status we act on is current
       if (a.status != "booked") throw problems::conflict("appointment-not-active", "This appointment is already " + a.status + ".");
       if (!before_cutoff(now, a.start, app_.config.cancel_cutoff_minutes))
-        throw problems::conflict("too-late-to-change",
-                                 "Appointments can be moved online until " +
-                                     std::to_string(app_.config.cancel_cutoff_minutes) +
-                                     " minutes before they start; please contact the practice.");
+        throw too_late_to_change(app_.config.cancel_cutoff_minutes, "moved");
       if (!w.contains(start)) throw window_problem(w);
       if (start == a.start) return a;
-      auto schedule = schedule_around(sql, a.doctor_id, start, start + 1);
-      auto slot = schedule ? slot_at(*schedule, start) : std::nullopt;
-      if (!slot) throw Conflict{"slot-unavailable", "The doctor does not see patients at that time."};
-      if (!store::doctor_busy(sql, a.doctor_id, slot->start, slot->end, id).empty())
-        throw Conflict{"slot-taken", "That time has just been booked by someone else."};
-      if (!store::patient_busy(sql, a.patient_id, slot->start, slot->end, id).empty())
-        throw Conflict{"patient-overlap", "You already have an appointment at that time."};
+      const auto slot = free_slot_at(sql, a.doctor_id, a.patient_id, start, id);
       // One UPDATE: the new slot is taken and the old one released together, or neither.
-      if (!store::move(sql, id, *slot, now))
+      if (!store::move(sql, id, slot, now))
         throw problems::conflict("appointment-not-active", "This appointment was changed meanwhile.");
-      auto moved = *store::find(sql, id);
-      mail_both(sql, moved, notify::kCategoryAppointments, "appointment_rescheduled", {}, a.start);
-      schedule_reminders(sql, moved, now);
+      auto after = *store::find(sql, id);
+      mail_both(sql, after, notify::kCategoryAppointments, "appointment_rescheduled", {}, a.start);
+      schedule_reminders(sql, after, now);
       audit::record(sql, entry(patient, "appointments.rescheduled", a.patient_id,
-                               {{"appointment_id", id}, {"from", iso8601(a.start)}, {"to", iso8601(moved.start)}}));
-      return moved;
+                               {{"appointment_id", id}, {"from", iso8601(a.start)}, {"to", iso8601(after.start)}}));
+      return after;
     });
-  } catch (const Conflict& c) {
-    conflict = c;
-  } catch (const Problem&) {
-    throw;
-  } catch (const std::exception& e) {
-    if (!db::is_unique_violation(e)) throw;
-    conflict = Conflict{"slot-taken", "That time has just been booked by someone else."};
-  }
+  });
+  if (!conflict) return *moved;
   throw problems::conflict(conflict->slug, conflict->detail)
       .with("alternatives", alternatives(patient.user_id, doctor_id, start, id));
 }

@@ -64,9 +64,36 @@ Appointment appointment_from(const soci::row& r) {
   return a;
 }
 
-std::vector<Busy> busy_from(const Query& q, soci::session& sql) {
+constexpr const char* kExceptionColumns =
+    "SELECT id, local_date, kind, start_minute, end_minute, note FROM availability_exceptions WHERE doctor_id = ";
+
+ScheduleException exception_from(const soci::row& r) {
+  ScheduleException e;
+  e.id = col_int(r, 0);
+  e.local_date = col_text(r, 1);
+  e.kind = col_text(r, 2);
+  if (auto v = col_opt_int(r, 3)) e.start_minute = static_cast<int>(*v);
+  if (auto v = col_opt_int(r, 4)) e.end_minute = static_cast<int>(*v);
+  e.note = col_text(r, 5);
+  return e;
+}
+
+// Appointments of one doctor or patient (`owner` ends in "= ") that hold time overlapping
+// [from, to), other than `except_id` (the one being moved).
+std::vector<Busy> busy(soci::session& sql, const char* owner, std::int64_t id, const char* holding, EpochMs from,
+                       EpochMs to, std::int64_t except_id) {
   std::vector<Busy> out;
-  q.each(sql, [&](const soci::row& r) { out.push_back({col_int(r, 0), col_int(r, 1)}); });
+  Query(owner)
+      .value(id)
+      .sql(holding)
+      .sql(" AND start_at < ")
+      .value(to)
+      .sql(" AND end_at > ")
+      .value(from)
+      .sql(" AND id <> ")
+      .value(except_id)
+      .sql(" ORDER BY start_at")
+      .each(sql, [&](const soci::row& r) { out.push_back({col_int(r, 0), col_int(r, 1)}); });
   return out;
 }
 
@@ -94,14 +121,6 @@ std::vector<Doctor> approved_colleagues(soci::session& sql, const std::string& s
   return out;
 }
 
-std::optional<Patient> find_patient(soci::session& sql, std::int64_t patient_id) {
-  std::optional<Patient> out;
-  Query("SELECT u.id, u.name, u.email, p.time_zone FROM patients p JOIN users u ON u.id = p.user_id WHERE p.user_id = ")
-      .value(patient_id)
-      .each(sql, [&](const soci::row& r) { out = Patient{col_int(r, 0), col_text(r, 1), col_text(r, 2), col_text(r, 3)}; });
-  return out;
-}
-
 std::optional<Schedule> load_schedule(soci::session& sql, std::int64_t doctor_id, const std::string& from_date,
                                       const std::string& to_date) {
   std::optional<Schedule> out;
@@ -122,23 +141,14 @@ std::optional<Schedule> load_schedule(soci::session& sql, std::int64_t doctor_id
         out->weekly.push_back({static_cast<int>(col_int(r, 0)), static_cast<int>(col_int(r, 1)),
                                static_cast<int>(col_int(r, 2))});
       });
-  Query("SELECT id, local_date, kind, start_minute, end_minute, note FROM availability_exceptions WHERE doctor_id = ")
+  Query(kExceptionColumns)
       .value(doctor_id)
       .sql(" AND local_date >= ")
       .value(from_date)
       .sql(" AND local_date <= ")
       .value(to_date)
       .sql(" ORDER BY local_date, id")
-      .each(sql, [&](const soci::row& r) {
-        ScheduleException e;
-        e.id = col_int(r, 0);
-        e.local_date = col_text(r, 1);
-        e.kind = col_text(r, 2);
-        if (auto v = col_opt_int(r, 3)) e.start_minute = static_cast<int>(*v);
-        if (auto v = col_opt_int(r, 4)) e.end_minute = static_cast<int>(*v);
-        e.note = col_text(r, 5);
-        out->exceptions.push_back(std::move(e));
-      });
+      .each(sql, [&](const soci::row& r) { out->exceptions.push_back(exception_from(r)); });
   return out;
 }
 
@@ -161,21 +171,12 @@ void save_weekly(soci::session& sql, std::int64_t doctor_id, int slot_minutes, c
 
 std::vector<ScheduleException> list_exceptions(soci::session& sql, std::int64_t doctor_id, const std::string& from_date) {
   std::vector<ScheduleException> out;
-  Query("SELECT id, local_date, kind, start_minute, end_minute, note FROM availability_exceptions WHERE doctor_id = ")
+  Query(kExceptionColumns)
       .value(doctor_id)
       .sql(" AND local_date >= ")
       .value(from_date)
       .sql(" ORDER BY local_date, id LIMIT 500")
-      .each(sql, [&](const soci::row& r) {
-        ScheduleException e;
-        e.id = col_int(r, 0);
-        e.local_date = col_text(r, 1);
-        e.kind = col_text(r, 2);
-        if (auto v = col_opt_int(r, 3)) e.start_minute = static_cast<int>(*v);
-        if (auto v = col_opt_int(r, 4)) e.end_minute = static_cast<int>(*v);
-        e.note = col_text(r, 5);
-        out.push_back(std::move(e));
-      });
+      .each(sql, [&](const soci::row& r) { out.push_back(exception_from(r)); });
   return out;
 }
 
@@ -190,25 +191,6 @@ std::int64_t insert_exception(soci::session& sql, std::int64_t doctor_id, const 
       soci::use(id), soci::use(date), soci::use(kind), soci::use(start, start_ind), soci::use(end, end_ind),
       soci::use(note), soci::use(at), soci::into(new_id);
   return new_id;
-}
-
-std::optional<ScheduleException> find_exception(soci::session& sql, std::int64_t doctor_id, std::int64_t id) {
-  std::optional<ScheduleException> out;
-  Query("SELECT id, local_date, kind, start_minute, end_minute, note FROM availability_exceptions WHERE doctor_id = ")
-      .value(doctor_id)
-      .sql(" AND id = ")
-      .value(id)
-      .each(sql, [&](const soci::row& r) {
-        ScheduleException e;
-        e.id = col_int(r, 0);
-        e.local_date = col_text(r, 1);
-        e.kind = col_text(r, 2);
-        if (auto v = col_opt_int(r, 3)) e.start_minute = static_cast<int>(*v);
-        if (auto v = col_opt_int(r, 4)) e.end_minute = static_cast<int>(*v);
-        e.note = col_text(r, 5);
-        out = std::move(e);
-      });
-  return out;
 }
 
 bool delete_exception(soci::session& sql, std::int64_t doctor_id, std::int64_t id) {
@@ -241,30 +223,15 @@ void lock_doctor(soci::session& sql, std::int64_t doctor_id) {
 
 std::vector<Busy> doctor_busy(soci::session& sql, std::int64_t doctor_id, EpochMs from, EpochMs to,
                               std::int64_t except_id) {
-  return busy_from(Query("SELECT start_at, end_at FROM appointments WHERE doctor_id = ")
-                       .value(doctor_id)
-                       .sql(" AND status <> 'cancelled' AND start_at < ")
-                       .value(to)
-                       .sql(" AND end_at > ")
-                       .value(from)
-                       .sql(" AND id <> ")
-                       .value(except_id)
-                       .sql(" ORDER BY start_at"),
-                   sql);
+  // Any appointment that is not cancelled holds the doctor's time (a completed one too).
+  return busy(sql, "SELECT start_at, end_at FROM appointments WHERE doctor_id = ", doctor_id,
+              " AND status <> 'cancelled'", from, to, except_id);
 }
 
 std::vector<Busy> patient_busy(soci::session& sql, std::int64_t patient_id, EpochMs from, EpochMs to,
                                std::int64_t except_id) {
-  return busy_from(Query("SELECT start_at, end_at FROM appointments WHERE patient_id = ")
-                       .value(patient_id)
-                       .sql(" AND status = 'booked' AND start_at < ")
-                       .value(to)
-                       .sql(" AND end_at > ")
-                       .value(from)
-                       .sql(" AND id <> ")
-                       .value(except_id)
-                       .sql(" ORDER BY start_at"),
-                   sql);
+  return busy(sql, "SELECT start_at, end_at FROM appointments WHERE patient_id = ", patient_id,
+              " AND status = 'booked'", from, to, except_id);
 }
 
 std::int64_t insert(soci::session& sql, std::int64_t patient_id, std::int64_t doctor_id, const Slot& slot,

@@ -22,12 +22,6 @@ std::optional<Doctor> find_doctor(soci::session& sql, std::int64_t doctor_id);
 std::vector<Doctor> approved_colleagues(soci::session& sql, const std::string& specialty, std::int64_t except,
                                         int limit);
 
-struct Patient {
-  std::int64_t id = 0;
-  std::string name, email, time_zone;
-};
-std::optional<Patient> find_patient(soci::session& sql, std::int64_t patient_id);
-
 // The doctor's schedule (weekly hours, slot length, zone) with the exceptions on local dates in
 // [from_date, to_date]; nullopt when the doctor has not published hours.
 std::optional<Schedule> load_schedule(soci::session& sql, std::int64_t doctor_id, const std::string& from_date,
@@ -37,7 +31,6 @@ void save_weekly(soci::session& sql, std::int64_t doctor_id, int slot_minutes, c
                  const std::vector<WeeklyInterval>& weekly, EpochMs now);
 std::vector<ScheduleException> list_exceptions(soci::session& sql, std::int64_t doctor_id, const std::string& from_date);
 std::int64_t insert_exception(soci::session& sql, std::int64_t doctor_id, const ScheduleException& e, EpochMs now);
-std::optional<ScheduleException> find_exception(soci::session& sql, std::int64_t doctor_id, std::int64_t id);
 bool delete_exception(soci::session& sql, std::int64_t doctor_id, std::int64_t id);
 
 struct Appointment {
