@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  PASSWORD, checkA11y, createAdmin, launchBrowser, newContext, screenshot, sql, sqlExec, startServer, uniqueEmail,
+  PASSWORD, apiAccount, apiCall, checkA11y, createAdmin, launchBrowser, newContext, screenshot, sql, sqlExec, startServer, uniqueEmail,
 } from './harness.mjs';
 
 const MIN = 60_000;
@@ -20,26 +20,8 @@ let doctor;      // Dr Kavya Rao, Asia/Kolkata, every hour of every day
 let colleague;   // same specialty, UTC
 const opened = [];
 
-/** The API from node, with a bearer token (no cookie, no CSRF token needed). */
-async function call(method, path, { token, body, headers = {} } = {}) {
-  const h = { ...headers };
-  if (body !== undefined) h['content-type'] = 'application/json';
-  if (token) h.authorization = `Bearer ${token}`;
-  const r = await fetch(server.url + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await r.text();
-  let json;
-  try { json = JSON.parse(text); } catch { json = undefined; }
-  return { status: r.status, json, text };
-}
-
-async function account(body) {
-  const email = uniqueEmail(body.role);
-  const s = await call('POST', '/api/v1/auth/signup', { body: { email, password: PASSWORD, phone: '+351 912 000 000', ...body } });
-  assert.equal(s.status, 201, s.text);
-  const l = await call('POST', '/api/v1/auth/login', { body: { email, password: PASSWORD, bearer: true } });
-  assert.equal(l.status, 200, l.text);
-  return { id: s.json.user.id, email, name: body.name, token: l.json.token };
-}
+const call = (method, path, options) => apiCall(server, method, path, options);
+const account = (body) => apiAccount(server, body);
 const patientAccount = (name) => account({ role: 'patient', name, date_of_birth: '1985-06-01', sex: 'unknown' });
 
 async function approvedDoctor(name, specialty, hours) {

@@ -5,31 +5,15 @@
 // violations.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { PASSWORD, checkA11y, createAdmin, launchBrowser, newContext, screenshot, startServer, uniqueEmail } from './harness.mjs';
+import { PASSWORD, apiAccount, apiCall, checkA11y, createAdmin, launchBrowser, newContext, screenshot, startServer } from './harness.mjs';
 
 let server;
 let browser;
 let admin;
 const opened = [];
 
-async function call(method, path, { token, body } = {}) {
-  const h = {};
-  if (body !== undefined) h['content-type'] = 'application/json';
-  if (token) h.authorization = `Bearer ${token}`;
-  const r = await fetch(server.url + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await r.text();
-  let json;
-  try { json = JSON.parse(text); } catch { json = undefined; }
-  return { status: r.status, json, text };
-}
-
-async function account(body) {
-  const email = uniqueEmail(body.role);
-  const s = await call('POST', '/api/v1/auth/signup', { body: { email, password: PASSWORD, phone: '+351 912 000 000', ...body } });
-  assert.equal(s.status, 201, s.text);
-  const l = await call('POST', '/api/v1/auth/login', { body: { email, password: PASSWORD, bearer: true } });
-  return { id: s.json.user.id, email, name: body.name, token: l.json.token };
-}
+const call = (method, path, options) => apiCall(server, method, path, options);
+const account = (body) => apiAccount(server, body);
 
 before(async () => {
   [server, browser] = await Promise.all([startServer(), launchBrowser()]);

@@ -112,6 +112,28 @@ export async function startServer() {
   throw new Error(`medcore did not become ready (${JSON.stringify(exitInfo)})\n${log.slice(-3000)}`);
 }
 
+/** The API from node with a bearer token (no cookie, so no CSRF token needed). */
+export async function apiCall(server, method, path, { token, body, headers = {} } = {}) {
+  const h = { ...headers };
+  if (body !== undefined) h['content-type'] = 'application/json';
+  if (token) h.authorization = `Bearer ${token}`;
+  const r = await fetch(server.url + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  let json;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: r.status, json, text };
+}
+
+/** Signs up an account through the API (body: role, name and the role's fields) and signs it in with a bearer token. */
+export async function apiAccount(server, body) {
+  const email = uniqueEmail(body.role);
+  const s = await apiCall(server, 'POST', '/api/v1/auth/signup', { body: { email, password: PASSWORD, phone: '+351 912 000 000', ...body } });
+  assert.equal(s.status, 201, s.text);
+  const l = await apiCall(server, 'POST', '/api/v1/auth/login', { body: { email, password: PASSWORD, bearer: true } });
+  assert.equal(l.status, 200, l.text);
+  return { id: s.json.user.id, email, name: body.name, token: l.json.token };
+}
+
 export async function createAdmin(server, { email = uniqueEmail('admin'), name = 'Ada Admin', password = PASSWORD } = {}) {
   const r = await server.cli(['admin', 'create', '--email', email, '--name', name], password + '\n');
   assert.equal(r.code, 0, `admin create failed: ${r.out}`);
