@@ -26,6 +26,7 @@ import { PredictionPage, PredictionsHome } from './pages/Predictions';
 import { NotificationSettings } from './pages/NotificationSettings';
 import { Profile } from './pages/Profile';
 import { Signup } from './pages/Signup';
+import { SkinRoute } from './pages/SkinRoute';
 
 
 type Guard = 'public' | 'anonymous' | Role[] | 'signed-in';
@@ -49,6 +50,8 @@ const routes: Route[] = [
   { pattern: '/settings/notifications', guard: ALL, render: () => <NotificationSettings /> },
   { pattern: '/predictions', guard: ['patient'], render: () => <PredictionsHome /> },
   { pattern: '/predictions/:model', guard: ['patient'], render: (p) => <PredictionPage name={p.model ?? ''} /> },
+  { pattern: '/skin', guard: ['patient'], render: () => <SkinRoute /> },
+  { pattern: '/skin/:id', guard: ['patient', 'doctor'], render: (p) => <SkinRoute id={Number(p.id)} /> },
   { pattern: '/appointments', guard: ['patient', 'doctor'], render: () => <AppointmentsPage /> },
   { pattern: '/appointments/:id', guard: ['patient', 'doctor'], render: (p) => <AppointmentDetail id={Number(p.id)} /> },
   { pattern: '/availability', guard: ['doctor'], render: () => <AvailabilityEditor /> },
@@ -129,7 +132,7 @@ function Nav() {
   const links: Array<[string, string]> = [];
   if (!role) links.push(['/doctors', 'Find a doctor']);
   if (role) links.push(['/dashboard', 'Dashboard']);
-  if (role === 'patient') links.push(['/doctors', 'Find a doctor'], ['/appointments', 'My appointments'], ['/chat', 'Messages'], ['/predictions', 'Risk checks']);
+  if (role === 'patient') links.push(['/doctors', 'Find a doctor'], ['/appointments', 'My appointments'], ['/chat', 'Messages'], ['/predictions', 'Risk checks'], ['/skin', 'Skin check']);
   if (role === 'doctor' && s.status === 'signed-in' && s.user.doctor?.status === 'approved') links.push(['/appointments', 'Agenda'], ['/chat', 'Messages'], ['/availability', 'Hours']);
   if (role === 'admin') {
     links.push(['/admin/doctors', 'Doctors'], ['/admin/audit', 'Audit log']);

@@ -34,6 +34,10 @@ export type AvailabilityException = Schemas['AvailabilityException'];
 export type WeeklyInterval = Schemas['WeeklyInterval'];
 export type Conversation = Schemas['Conversation'];
 export type ChatMessage = Schemas['ChatMessage'];
+export type SkinAnalysis = Schemas['SkinAnalysis'];
+export type SkinModel = Schemas['SkinModel'];
+export type SkinClassCode = SkinAnalysis['prediction']['class'];
+export type UrgencyLevel = SkinAnalysis['urgency']['level'];
 
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 type Op<P extends keyof paths, M extends Method> = NonNullable<paths[P][M]>;
@@ -53,7 +57,9 @@ type BodyOf<O> = O extends { requestBody: { content: { 'application/json': infer
   ? B
   : O extends { requestBody?: { content: { 'application/json': infer B } } }
     ? B | undefined
-    : undefined;
+    : O extends { requestBody: { content: object } }
+      ? Blob // a binary body (an image upload): sent as is, with the Blob's own type as Content-Type
+      : undefined;
 type QueryOf<O> = O extends { parameters: { query?: infer Q } } ? ([Q] extends [never] ? undefined : Q) : undefined;
 type PathParamsOf<O> = O extends { parameters: { path: infer PP } } ? ([PP] extends [never] ? undefined : PP) : undefined;
 
@@ -130,12 +136,16 @@ function buildUrl(path: string, params?: Record<string, unknown>, query?: Record
 
 async function send(method: string, url: string, body: unknown, signal?: AbortSignal, extra?: Record<string, string>): Promise<Response> {
   const headers: Record<string, string> = { ...extra, Accept: 'application/json, application/problem+json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  // A Blob (or File) goes as raw bytes with its own content type (an explicit Content-Type header wins);
+  // anything else is JSON.
+  const binary = body instanceof Blob;
+  if (binary) headers['Content-Type'] = extra?.['Content-Type'] || body.type || 'application/octet-stream';
+  else if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (UNSAFE.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   return fetch(url, {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? undefined : binary ? body : JSON.stringify(body),
     credentials: 'same-origin',
     signal,
   });
@@ -254,6 +264,15 @@ export const api = {
   conversation: (id: number, signal?: AbortSignal) => call('get', '/api/v1/conversations/{id}', { params: { id }, signal }),
   messages: (id: number, query: QueryOf<Op<'/api/v1/conversations/{id}/messages', 'get'>>, signal?: AbortSignal) =>
     call('get', '/api/v1/conversations/{id}/messages', { params: { id }, query, signal }),
+
+  // Skin lesion analysis (docs/API.md "Skin lesion analysis"). The photo goes as raw bytes with its
+  // own Content-Type (image/jpeg, image/png or image/webp); thumbnails are plain <img src> (cookie).
+  analyseSkin: (image: Blob, signal?: AbortSignal) => call('post', '/api/v1/skin/analyses', { body: image, signal }),
+  skinAnalyses: (query: QueryOf<Op<'/api/v1/skin/analyses', 'get'>>, signal?: AbortSignal) => call('get', '/api/v1/skin/analyses', { query, signal }),
+  skinAnalysis: (id: number, signal?: AbortSignal) => call('get', '/api/v1/skin/analyses/{id}', { params: { id }, signal }),
+  patientSkinAnalyses: (id: number, query: QueryOf<Op<'/api/v1/patients/{id}/skin-analyses', 'get'>>, signal?: AbortSignal) =>
+    call('get', '/api/v1/patients/{id}/skin-analyses', { params: { id }, query, signal }),
+  skinModel: (signal?: AbortSignal) => call('get', '/api/v1/skin/model', { anonymousOk: true, signal }),
 };
 
 /** A random UUID (v4) for an Idempotency-Key; crypto.randomUUID needs a secure context, getRandomValues does not. */

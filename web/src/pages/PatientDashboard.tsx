@@ -67,6 +67,12 @@ export function PatientDashboard({ user }: { user: User }) {
         </li>
         <li class="card card--link">
           <h3>
+            <Link href="/skin">Skin check</Link>
+          </h3>
+          <p>Upload a photo of a mole or skin spot: which kind it looks like, and how soon to see a dermatologist.</p>
+        </li>
+        <li class="card card--link">
+          <h3>
             <Link href="/profile">Your profile</Link>
           </h3>
           <p>Keep your phone number and personal details current; change your password.</p>
