@@ -31,10 +31,13 @@
 #include "ops/routes.hpp"
 #include "realtime/dev.hpp"
 #include "realtime/mount.hpp"
+#include "vision/cli.hpp"
 #include "realtime/pg_adapter.hpp"
 #include "realtime/server.hpp"
 #include "predictions/routes.hpp"
 #include "predictions/service.hpp"
+#include "skin/routes.hpp"
+#include "skin/service.hpp"
 
 using namespace medcore;
 
@@ -67,7 +70,8 @@ App open_app(Config config) {
   // threads (job runners, their scheduler, mail delivery), plus headroom for readiness probes.
   const std::size_t background_connections = app.config.background ? 6 : 0;
   app.db = db::Database::open(app.config.database_url,
-                              app.config.workers + app.config.hash_workers + background_connections + 2);
+                              app.config.workers + app.config.hash_workers + app.config.inference_workers +
+                                  background_connections + 2);
   auto applied = db::migrate(*app.db);
   for (const auto& m : applied) log::info("migration_applied", {{"version", m.version}, {"name", m.name}});
   return app;
@@ -75,7 +79,8 @@ App open_app(Config config) {
 
 // Every route of the API, for the server and for `medcore routes` (which loads no models).
 void mount_all(http::Router& router, App& app, std::shared_ptr<const predictions::Models> models = nullptr,
-               std::shared_ptr<chat::Hub> chat_hub = nullptr) {
+               std::shared_ptr<chat::Hub> chat_hub = nullptr,
+               std::shared_ptr<const skin::Classifier> skin_classifier = nullptr) {
   ops::mount_ops(router, app);
   accounts::mount_accounts(router, app);
   audit::mount_audit(router, app);
@@ -83,6 +88,7 @@ void mount_all(http::Router& router, App& app, std::shared_ptr<const predictions
   appointments::mount_appointments(router, app);
   predictions::mount_predictions(router, app, std::move(models));
   chat::mount_chat(router, app, std::move(chat_hub));
+  skin::mount_skin(router, app, std::move(skin_classifier));
 }
 
 int serve(Config config) {
@@ -105,9 +111,17 @@ int serve(Config config) {
   // The risk models load once, here; a missing or broken model file stops the start.
   auto models = predictions::Models::load(c.models_dir);
   for (const auto& m : models->all()) log::info("model_loaded", {{"name", m->name()}, {"version", m->version()}});
+  // The skin lesion network too. Each inference worker runs one image on one LibTorch thread, so
+  // concurrent uploads use the cores side by side instead of oversubscribing them.
+  auto skin_classifier = skin::Classifier::load(c.models_dir + "/skin");
+  vision::set_inference_threads(1);
+  log::info("model_loaded", {{"name", "skin"}, {"version", skin_classifier->model().config().version}});
+  WorkerPool inference("inference", c.inference_workers, c.inference_queue);
+  metrics().gauge("medcore_inference_queue_depth", "Images waiting for an inference worker.",
+                  [&] { return static_cast<double>(inference.queue_depth()); });
   http::Router router;
   auto chat_hub = std::make_shared<chat::Hub>();
-  mount_all(router, app, models, chat_hub);
+  mount_all(router, app, models, chat_hub, skin_classifier);
 
   auto [host, port] = http::parse_listen_address(c.listen);
   http::ServerOptions options{.host = host,
@@ -120,7 +134,7 @@ int serve(Config config) {
                               .trust_proxy = c.trust_proxy,
                               .tls_terminated_upstream = c.cookie_secure,
                               .auth_rate_per_minute = c.auth_rate_per_minute};
-  http::Server server(options, router, general, hashing);
+  http::Server server(options, router, general, hashing, &inference);
   auto authenticator = std::make_shared<accounts::SessionAuthenticator>(app);
   server.set_authenticator([authenticator](const http::Request& r) { return authenticator->authenticate(r); });
   // Socket.IO at /socket.io/ (chat). Declared after the HTTP server: its sessions go first. On
@@ -164,6 +178,7 @@ int serve(Config config) {
   // In-flight work finishes before the pools and the database go away.
   general.stop();
   hashing.stop();
+  inference.stop();
   log::info("stopped");
   return 0;
 }
@@ -230,6 +245,7 @@ int main(int argc, char** argv) {
   auto* evaluate_cmd = cli.add_subcommand("evaluate", "Score a trained model on labelled data");
   evaluate_cmd->require_subcommand(1);
   const auto tabular = ml::add_tabular_commands(train_cmd, evaluate_cmd);
+  const auto skin = vision::add_skin_commands(train_cmd, evaluate_cmd);
 
   // Development servers (`dev socketio-echo`, ...).
   auto* dev_cmd = cli.add_subcommand("dev", "Development servers and tools");
@@ -243,6 +259,7 @@ int main(int argc, char** argv) {
 
   try {
     if (auto rc = ml::run_tabular_command(*tabular)) return *rc;
+    if (auto rc = vision::run_skin_command(*skin)) return *rc;
     if (auto rc = realtime::run_dev_command(*dev)) return *rc;
     if (*version_cmd) {
       std::cout << "medcore " << MEDCORE_VERSION << "\n";

@@ -19,6 +19,7 @@ enum class Pool {
   inline_io,  // runs on the I/O thread: must never block (health, metrics)
   general,    // the bounded worker pool: database work
   auth,       // the small password-hashing pool: signup, login, password changes
+  inference,  // one worker per core for CPU-bound model inference (skin images); general when absent
 };
 
 struct RouteOptions {

@@ -134,11 +134,12 @@ std::pair<std::string, std::uint16_t> parse_listen_address(const std::string& li
 }
 
 struct Server::Impl {
-  Impl(ServerOptions o, const Router& r, WorkerPool& g, WorkerPool& a)
+  Impl(ServerOptions o, const Router& r, WorkerPool& g, WorkerPool& a, WorkerPool* i)
       : options(std::move(o)),
         router(r),
         general(g),
         auth(a),
+        inference(i ? *i : g),
         acceptor(ioc),
         signals(ioc, SIGINT, SIGTERM),
         statics(options.web_root),
@@ -148,6 +149,7 @@ struct Server::Impl {
   const Router& router;
   WorkerPool& general;
   WorkerPool& auth;
+  WorkerPool& inference;
   Authenticator authenticator;
   std::vector<std::pair<std::string, RawHandler>> raw_handlers;
   std::vector<std::function<void()>> shutdown_hooks;
@@ -260,7 +262,9 @@ asio::awaitable<Response> Server::Impl::handle(Request& req, RouteMatch& match, 
     if (route.options.pool == Pool::inline_io) {
       co_return dispatch_on_worker(req, route, std::move(match.params), request_id, user_id);
     }
-    WorkerPool& pool = route.options.pool == Pool::auth ? auth : general;
+    WorkerPool& pool = route.options.pool == Pool::auth        ? auth
+                       : route.options.pool == Pool::inference ? inference
+                                                               : general;
     // Named, and capturing only references into this (suspended, so alive) frame: GCC 12
     // destroys init-captured temporaries inside a co_await expression twice.
     std::function<Response()> work = [this, &req, &route, &match, &request_id, &user_id] {
@@ -474,8 +478,9 @@ asio::awaitable<void> Server::Impl::shutdown() {
   ioc.stop();
 }
 
-Server::Server(ServerOptions options, const Router& router, WorkerPool& general, WorkerPool& auth)
-    : impl_(std::make_unique<Impl>(std::move(options), router, general, auth)) {}
+Server::Server(ServerOptions options, const Router& router, WorkerPool& general, WorkerPool& auth,
+               WorkerPool* inference)
+    : impl_(std::make_unique<Impl>(std::move(options), router, general, auth, inference)) {}
 
 Server::~Server() = default;
 

@@ -34,7 +34,9 @@ using Authenticator = std::function<std::optional<Principal>(const Request&)>;
 
 class Server {
  public:
-  Server(ServerOptions options, const Router& router, WorkerPool& general, WorkerPool& auth);
+  // `inference` serves Pool::inference routes; without it they run on `general`.
+  Server(ServerOptions options, const Router& router, WorkerPool& general, WorkerPool& auth,
+         WorkerPool* inference = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

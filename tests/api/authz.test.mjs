@@ -21,6 +21,10 @@ const ALL_DAY = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '00:00
 const HALF_HOUR = 30 * 60_000;
 const slotAt = (days, k = 0) => new Date((Math.ceil((Date.now() + days * 86_400_000) / HALF_HOUR) + k) * HALF_HOUR).toISOString();
 const patientOnly = (s) => ({ anon: 401, patient: s, other: s, pending: 403, approved: 403, admin: 403 });
+const LESION_JPEG = fs.readFileSync(process.env.MEDCORE_HAM10000_IMAGES
+  ? path.join(process.env.MEDCORE_HAM10000_IMAGES, 'ISIC_0024306.jpg')
+  : path.join(REPO_ROOT, '..', 'shared', 'datasets', 'skin_lesions_ham10000', 'images_200x150', 'ISIC_0024306.jpg'));
+const imageBody = (opts) => (opts.image ? { raw: LESION_JPEG, headers: { 'content-type': 'image/jpeg' } } : {});
 const DIABETES = { pregnancies: 1, glucose: 120, blood_pressure: 70, bmi: 27.5, diabetes_pedigree_function: 0.4, age: 40 };
 
 let server;
@@ -78,6 +82,17 @@ const ROUTES = [
   // The patient's own id; the approved doctor treats them (appointments booked in before()).
   ['GET', '/api/v1/patients/{id}/predictions', () => `/api/v1/patients/${T.patientId}/predictions`, null,
     { anon: 401, patient: 200, other: 403, pending: 403, approved: 200, admin: 403 }],
+  // Skin checks: the analysis is the patient's (made in before()); the approved doctor treats them.
+  ['POST', '/api/v1/skin/analyses', () => '/api/v1/skin/analyses', null, patientOnly(201), { image: true }],
+  ['GET', '/api/v1/skin/analyses', () => '/api/v1/skin/analyses', null, patientOnly(200)],
+  ['GET', '/api/v1/skin/analyses/{id}', () => `/api/v1/skin/analyses/${T.skinAnalysis}`, null,
+    { anon: 401, patient: 200, other: 404, pending: 404, approved: 200, admin: 404 }],
+  ['GET', '/api/v1/skin/analyses/{id}/thumbnail', () => `/api/v1/skin/analyses/${T.skinAnalysis}/thumbnail`, null,
+    { anon: 401, patient: 200, other: 404, pending: 404, approved: 200, admin: 404 }],
+  ['GET', '/api/v1/patients/{id}/skin-analyses', () => `/api/v1/patients/${T.patientId}/skin-analyses`, null,
+    { anon: 401, patient: 200, other: 403, pending: 403, approved: 200, admin: 403 }],
+  ['GET', '/api/v1/skin/model', () => '/api/v1/skin/model', null, anyone(200)],
+  ['GET', '/api/v1/skin/model/card', () => '/api/v1/skin/model/card', null, anyone(200)],
   // Chat: the conversation is between `patient` and `approved` (made in before()).
   ['GET', '/api/v1/conversations', () => '/api/v1/conversations', null, { anon: 401, patient: 200, other: 200, pending: NOT_APPROVED, approved: 200, admin: 403 }],
   ['POST', '/api/v1/conversations', () => '/api/v1/conversations', (role) => (role === 'approved' || role === 'pending' ? { patient_id: T.patientId } : { doctor_id: T.approvedId }),
@@ -132,6 +147,9 @@ before(async () => {
   const msg = await api(server, 'POST', `/api/v1/conversations/${T.conversation}/messages`, { session: S.patient, body: { text: 'First', client_message_id: 'authz-first' } });
   assert.equal(msg.status, 201, msg.text);
   T.message = msg.json.id;
+  const skin = await api(server, 'POST', '/api/v1/skin/analyses', { session: S.patient, ...imageBody({ image: true }) });
+  assert.equal(skin.status, 201, skin.text);
+  T.skinAnalysis = skin.json.id;
 });
 after(async () => {
   if (server) {
@@ -157,7 +175,7 @@ describe('authorization matrix', () => {
         let session = S[role];
         if (opts.fresh && session) session = await login(server, session.email, session.password);
         const body = bodyFn ? bodyFn(role) : undefined;
-        const r = await api(server, method, pathFn(T), { session, body });
+        const r = await api(server, method, pathFn(T), { session, body, ...imageBody(opts) });
         // An expectation is a status, '4xx', or [status, slug] when the slug is not the usual one.
         const [want, slug] = Array.isArray(expected[role]) ? expected[role] : [expected[role], SLUG[expected[role]]];
         const ok = want === '4xx' ? r.status >= 400 && r.status < 500 : r.status === want;
