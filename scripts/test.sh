@@ -138,6 +138,29 @@ else
   skip "tabular models" "no data sets at $ML_DATA"
 fi
 
+# --- skin lesion model (issue 8) -----------------------------------------------------------------
+# A seconds-long smoke training (small network, 64 px, a few hundred images) that must write a model
+# `evaluate skin` can load and score; then the committed model on the whole validation split, with
+# floors just under its card's figures (ACC 0.8006, macro AUC 0.9474).
+SKIN_DATA=$ML_DATA/skin_lesions_ham10000
+skin_model() {
+  set -o pipefail
+  build/medcore train skin --data "$SKIN_DATA" --out "$TMP/skin-smoke" --limit 192 --epochs 2 --size 64 \
+    --width 0.5 --batch 16 --patience 2 --threads 2 | tail -2 || return 1
+  for f in weights.pt card.json card.md; do [ -s "$TMP/skin-smoke/$f" ] || { echo "smoke training wrote no $f"; return 1; }; done
+  build/medcore evaluate skin --model "$TMP/skin-smoke" --images "$SKIN_DATA/images_200x150" \
+    --split-file "$SKIN_DATA/dermamnist_split_info.csv" --split val | head -3 || return 1
+  build/medcore evaluate skin --model models/skin --images "$SKIN_DATA/images_200x150" \
+    --split-file "$SKIN_DATA/dermamnist_split_info.csv" --split val --min-accuracy 0.79 --min-auc 0.94 | head -4
+}
+if [ -d "$SKIN_DATA" ]; then
+  export -f skin_model
+  export SKIN_DATA TMP
+  suite "skin model (smoke training, committed model floors)" bash -c skin_model
+else
+  skip "skin model" "no data set at $SKIN_DATA"
+fi
+
 # --- database tests -------------------------------------------------------------------------
 start_pg() {
   PG_URL=$(scripts/pg.sh start "$PG_DIR") || return 1

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 
 #include "vision/skin_classes.hpp"
 #include "vision/skin_data.hpp"
@@ -52,16 +53,23 @@ std::shared_ptr<SkinCli> add_skin_commands(CLI::App* train, CLI::App* evaluate) 
 
 namespace {
 
+// Shortest form of a number as typed on a command line: 100, 0.75, 0.002.
+std::string number(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
 std::string train_command(const SkinTrainOptions& o) {
   std::string s = "medcore train skin --data " + o.data_dir + " --out " + o.out_dir;
   const SkinTrainOptions d;
   if (o.input_size != d.input_size) s += " --size " + std::to_string(o.input_size);
-  if (o.width != d.width) s += " --width " + std::to_string(o.width);
+  if (o.width != d.width) s += " --width " + number(o.width);
   if (o.epochs != d.epochs) s += " --epochs " + std::to_string(o.epochs);
   if (o.batch != d.batch) s += " --batch " + std::to_string(o.batch);
-  if (o.learning_rate != d.learning_rate) s += " --lr " + std::to_string(o.learning_rate);
+  if (o.learning_rate != d.learning_rate) s += " --lr " + number(o.learning_rate);
   if (o.patience != d.patience) s += " --patience " + std::to_string(o.patience);
-  if (o.max_minutes != d.max_minutes) s += " --max-minutes " + std::to_string(o.max_minutes);
+  if (o.max_minutes != d.max_minutes) s += " --max-minutes " + number(o.max_minutes);
   if (o.seed != d.seed) s += " --seed " + std::to_string(o.seed);
   if (o.threads != d.threads) s += " --threads " + std::to_string(o.threads);
   if (o.limit) s += " --limit " + std::to_string(o.limit);

@@ -429,9 +429,11 @@ SkinEvaluation evaluate_skin(const std::string& model_dir, const std::string& im
   const auto x = load_inputs(rows, model->config().input_size, threads);
   ProbabilityRows p;
   const int s = model->config().input_size;
-  for (std::int64_t i = 0; i < x.size(0); i += 64) {
+  // Small batches: each stays under glibc's mmap threshold, so no step page-faults in fresh memory.
+  constexpr std::int64_t batch = 8;
+  for (std::int64_t i = 0; i < x.size(0); i += batch) {
     std::vector<RgbImage> chunk;
-    for (std::int64_t j = i; j < std::min<std::int64_t>(i + 64, x.size(0)); ++j) {
+    for (std::int64_t j = i; j < std::min<std::int64_t>(i + batch, x.size(0)); ++j) {
       const auto t = x[j].contiguous();
       chunk.push_back({s, s, std::vector<std::uint8_t>(t.data_ptr<std::uint8_t>(), t.data_ptr<std::uint8_t>() + t.numel())});
     }
@@ -515,7 +517,7 @@ std::string card_markdown(const json::value& card) {
      << "## Intended use\n" << json::value_to<std::string>(c.at("intended_use")) << "\n\n## Limits\n";
   for (const auto& l : c.at("limits").as_array()) md << "- " << json::value_to<std::string>(l) << "\n";
   md << "\n## Reproduce and check\n"
-     << "- Train: the command above (see docs/ML.md).\n"
+     << "- Train: the command above (see docs/models/README.md).\n"
      << "- Score on any labelled folder laid out like the shared one: `medcore evaluate skin --model models/skin "
         "--images DIR/images_200x150 --split-file DIR/dermamnist_split_info.csv --split test`.\n";
   return md.str();
