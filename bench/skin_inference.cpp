@@ -10,6 +10,7 @@
 #include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include "skin/service.hpp"
@@ -44,7 +45,8 @@ void timed(benchmark::State& state, F&& f) {
 
 const medcore::skin::Classifier& classifier() {
   static const auto c = [] {
-    medcore::vision::set_inference_threads(1);  // as `medcore serve` does
+    // As `medcore serve` does with its default single inference worker: every core.
+    medcore::vision::set_inference_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
     return medcore::skin::Classifier::load("models/skin");
   }();
   return *c;
