@@ -1,13 +1,14 @@
 // One skin lesion image analysed in-process, as the server's inference worker does it, without
-// HTTP or the database: JPEG decode → centre crop and resize → MobileNetV2 (flip averaging, one
-// LibTorch thread) → calibrated probabilities → assessment, and the thumbnail. Each benchmark also
+// HTTP or the database: JPEG decode → centre crop and resize → MobileNetV2 (flip averaging, the
+// server's default LibTorch threads) → calibrated probabilities → assessment, and the thumbnail. Each benchmark also
 // reports p50/p99 over its iterations (counters, in ms).
 // Run from the repository root (reads models/skin and ../shared):
-//   build/medcore_bench --benchmark_filter=Skin
+//   build/medcore_bench --benchmark_filter=Skin     (BENCH_INFERENCE_THREADS=1 for one LibTorch thread)
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -46,7 +47,10 @@ void timed(benchmark::State& state, F&& f) {
 const medcore::skin::Classifier& classifier() {
   static const auto c = [] {
     // As `medcore serve` does with its default single inference worker: every core.
-    medcore::vision::set_inference_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    const char* threads = std::getenv("BENCH_INFERENCE_THREADS");
+    medcore::vision::set_inference_threads(threads ? std::atoi(threads)
+                                                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    medcore::vision::keep_large_allocations();
     return medcore::skin::Classifier::load("models/skin");
   }();
   return *c;

@@ -112,11 +112,12 @@ int serve(Config config) {
   auto models = predictions::Models::load(c.models_dir);
   for (const auto& m : models->all()) log::info("model_loaded", {{"name", m->name()}, {"version", m->version()}});
   // The skin lesion network too. Workers × LibTorch threads = cores, so concurrent uploads never
-  // oversubscribe them. One worker with every core is the default: on one thread LibTorch 1.13 skips
-  // oneDNN for 1×1 convolutions and an image took ~4× longer (bench/README.md).
+  // oversubscribe them. One worker per core on one thread each is the default: one upload is as
+  // fast as with every core on one worker, and twice as many are done per second (bench/README.md).
   auto skin_classifier = skin::Classifier::load(c.models_dir + "/skin");
   const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
   vision::set_inference_threads(static_cast<int>(std::max<std::size_t>(1, cores / c.inference_workers)));
+  vision::keep_large_allocations();
   log::info("model_loaded", {{"name", "skin"}, {"version", skin_classifier->model().config().version}});
   WorkerPool inference("inference", c.inference_workers, c.inference_queue);
   metrics().gauge("medcore_inference_queue_depth", "Images waiting for an inference worker.",

@@ -61,7 +61,7 @@ Config Config::from_environment() {
   read_int("MEDCORE_WORKERS", c.workers, 0, 1024);
   read_int("MEDCORE_HASH_WORKERS", c.hash_workers, 0, 64);
   read_int("MEDCORE_WORKER_QUEUE", c.worker_queue, 1, 1'000'000);
-  read_int("MEDCORE_INFERENCE_WORKERS", c.inference_workers, 1, 64);
+  read_int("MEDCORE_INFERENCE_WORKERS", c.inference_workers, 0, 64);
   read_int("MEDCORE_INFERENCE_QUEUE", c.inference_queue, 1, 10'000);
   read_bool("MEDCORE_COOKIE_SECURE", c.cookie_secure);
   read_bool("MEDCORE_TRUST_PROXY", c.trust_proxy);
@@ -102,6 +102,7 @@ void Config::resolve_defaults() {
   if (io_threads == 0) io_threads = cores;
   if (workers == 0) workers = std::max<std::size_t>(4, 2 * cores);
   if (hash_workers == 0) hash_workers = std::max<std::size_t>(1, cores / 2);
+  if (inference_workers == 0) inference_workers = cores;
   if (instance_id.empty()) {
     char host[256] = {};
     gethostname(host, sizeof host - 1);

@@ -21,7 +21,7 @@ struct Config {
   std::size_t workers = 0;                             // MEDCORE_WORKERS (0 = max(4, 2 x cores))
   std::size_t hash_workers = 0;                        // MEDCORE_HASH_WORKERS (0 = max(1, cores / 2))
   std::size_t worker_queue = 1024;                     // MEDCORE_WORKER_QUEUE: pending tasks before 503
-  std::size_t inference_workers = 1;                   // MEDCORE_INFERENCE_WORKERS (each gets cores / workers threads)
+  std::size_t inference_workers = 0;                   // MEDCORE_INFERENCE_WORKERS (0 = cores; each gets cores / workers threads)
   std::size_t inference_queue = 16;                    // MEDCORE_INFERENCE_QUEUE: images waiting before 503
   bool cookie_secure = false;                          // MEDCORE_COOKIE_SECURE
   bool trust_proxy = false;                            // MEDCORE_TRUST_PROXY: believe X-Forwarded-For/-Proto

@@ -20,8 +20,5 @@ torch::Tensor calibrated_probabilities(const torch::Tensor& logits, const SkinMo
 std::vector<std::vector<double>> rows_of(const torch::Tensor& probabilities);
 // All parameters of 4-D shape moved to channels-last.
 void to_channels_last(torch::nn::Module& net);
-// glibc hands large blocks back to the kernel after each free, so every training step page-faults
-// in ~100 MB of fresh zeroed memory; keeping them in the heap made training ~4× faster here.
-void keep_large_allocations();
 
 }  // namespace medcore::vision
