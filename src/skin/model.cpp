@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "vision/skin_classes.hpp"
+#include "vision/skin_referral.hpp"
 
 namespace medcore::skin {
 
@@ -93,23 +94,21 @@ Assessment assess(const std::array<double, kClasses>& p) {
   a.uncertain = a.predicted.probability < kUncertainBelow;
   a.care = care_advice(a.predicted.index);
 
-  const double malignant = p[mel] + p[bcc] + p[akiec];
-  const bool malignant_on_top = a.predicted.index == mel || a.predicted.index == bcc || a.predicted.index == akiec;
-  if (malignant_on_top || malignant >= kPromptMalignantShare) {
-    a.urgency = Urgency::prompt;
+  const std::vector<double> row(p.begin(), p.end());
+  a.urgency = vision::skin_urgency(row);
+  const bool malignant_on_top = vision::skin_class_needs_doctor(a.predicted.index);
+  if (a.urgency == Urgency::prompt) {
     a.urgency_title = "See a dermatologist promptly";
     a.urgency_advice = malignant_on_top
                            ? "The image most resembles a lesion that needs a doctor's assessment. Book a dermatologist "
                              "appointment to be seen within two weeks."
                            : "A benign type is most likely, but the chance of a skin cancer type is too high to ignore. "
                              "Book a dermatologist appointment to be seen within two weeks.";
-  } else if (a.uncertain || malignant >= kSoonMalignantShare) {
-    a.urgency = Urgency::soon;
+  } else if (a.urgency == Urgency::soon) {
     a.urgency_title = a.uncertain ? "Uncertain — see a dermatologist" : "Have it checked";
     a.urgency_advice = "The model is not sure enough to reassure you. Book a skin check with your doctor or a "
                        "dermatologist in the coming weeks.";
   } else {
-    a.urgency = Urgency::routine;
     a.urgency_title = "Likely harmless — keep an eye on it";
     a.urgency_advice = "Check the spot every few months and see a doctor if it changes, bleeds or itches.";
   }

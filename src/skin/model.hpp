@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "vision/skin_referral.hpp"
+
 namespace medcore::skin {
 
 inline constexpr int kClasses = 7;
@@ -18,7 +20,7 @@ struct ClassProbability {
   double probability = 0;
 };
 
-enum class Urgency { routine, soon, prompt };
+using Urgency = vision::SkinUrgency;  // the rule itself is vision::skin_urgency
 std::string_view urgency_name(Urgency u);
 
 struct CareAdvice {
@@ -36,13 +38,7 @@ struct Assessment {
 };
 
 // Below this the answer is "uncertain — see a dermatologist".
-inline constexpr double kUncertainBelow = 0.6;
-// Melanoma, basal cell carcinoma and actinic keratosis / intraepithelial carcinoma together at or
-// above this share make the urgency `prompt` even when a benign class is on top: a missed
-// melanoma costs far more than an unnecessary visit.
-inline constexpr double kPromptMalignantShare = 0.3;
-// At or above this (and below the prompt share) the urgency is at least `soon`.
-inline constexpr double kSoonMalignantShare = 0.1;
+inline constexpr double kUncertainBelow = vision::skin_uncertain_below;
 
 // `probabilities` are in skin class order (akiec, bcc, bkl, df, mel, nv, vasc) and sum to ~1.
 Assessment assess(const std::array<double, kClasses>& probabilities);

@@ -1,7 +1,9 @@
 #include "vision/cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -18,7 +20,9 @@ struct SkinCli {
   SkinTrainOptions options;
   std::string model_dir = "models/skin", images_dir, split_file, metadata_file, split = "val";
   int threads = 0;
-  double min_accuracy = 0, min_auc = 0;
+  double min_accuracy = 0, min_auc = 0, max_melanoma_routine = 1;
+  std::string probabilities_csv;
+  bool write_card = false;
 };
 
 std::shared_ptr<SkinCli> add_skin_commands(CLI::App* train, CLI::App* evaluate) {
@@ -48,6 +52,13 @@ std::shared_ptr<SkinCli> add_skin_commands(CLI::App* train, CLI::App* evaluate) 
   c->evaluate->add_option("--threads", c->threads, "CPU threads (0: all cores)");
   c->evaluate->add_option("--min-accuracy", c->min_accuracy, "Exit with status 3 when accuracy is below this");
   c->evaluate->add_option("--min-auc", c->min_auc, "Exit with status 3 when macro AUC is below this");
+  c->evaluate->add_option("--max-melanoma-routine", c->max_melanoma_routine,
+                          "Exit with status 3 when the served urgency rule tells more than this share of melanomas "
+                          "'routine'");
+  c->evaluate->add_flag("--write-card", c->write_card,
+                        "Replace the urgency-rule section of the model's card.json / card.md with this evaluation's");
+  c->evaluate->add_option("--probabilities-csv", c->probabilities_csv,
+                          "Also write image_id, true class and the seven calibrated probabilities per image");
   return c;
 }
 
@@ -92,6 +103,17 @@ void print_report(const SkinEvaluation& e) {
     for (auto v : r.confusion[k]) std::cout << std::setw(6) << v;
     std::cout << "\n";
   }
+  std::cout << "\nurgency `prompt` (top class mel/bcc/akiec, or their share >= threshold) by threshold\n"
+               "threshold  sensitivity  melanoma  melanoma told routine  others told prompt  others told routine\n";
+  for (const auto& s : e.referral) {
+    std::cout << std::left << std::setw(11) << (s.prompt_share > 1 ? std::string("top only") : number(s.prompt_share))
+              << std::right << std::setw(11) << s.sensitivity << std::setw(10) << s.melanoma_sensitivity << std::setw(23)
+              << s.melanoma_routine << std::setw(20) << s.others_prompt << std::setw(21) << s.others_routine
+              << (s.prompt_share == skin_prompt_malignant_share ? "   <- served" : "") << "\n";
+  }
+  if (!e.referral.empty())
+    std::cout << "(" << e.referral.front().needs_doctor << " mel/bcc/akiec images, " << e.referral.front().melanomas
+              << " melanomas, " << e.referral.front().others << " others)\n";
 }
 
 }  // namespace
@@ -109,6 +131,22 @@ std::optional<int> run_skin_command(const SkinCli& c) {
                                    : c.metadata_file;
   const auto e = evaluate_skin(c.model_dir, c.images_dir, c.split_file, metadata, c.split, c.threads);
   print_report(e);
+  if (c.write_card) write_urgency_to_card(c.model_dir, e, c.split.empty() ? "all" : c.split);
+  if (!c.probabilities_csv.empty()) {
+    std::ofstream out(c.probabilities_csv);
+    out << "image_id,label";
+    for (auto code : skin_class_codes) out << "," << code;
+    out << "\n" << std::setprecision(6);
+    for (std::size_t i = 0; i < e.images; ++i) {
+      out << e.image_ids[i] << "," << skin_class_codes[e.labels[i]];
+      for (double v : e.probabilities[i]) out << "," << v;
+      out << "\n";
+    }
+    if (!out) {
+      std::cerr << "cannot write " << c.probabilities_csv << "\n";
+      return 1;
+    }
+  }
   int rc = 0;
   if (e.report.accuracy < c.min_accuracy) {
     std::cerr << "FAIL: accuracy " << e.report.accuracy << " is below the floor " << c.min_accuracy << "\n";
@@ -116,6 +154,14 @@ std::optional<int> run_skin_command(const SkinCli& c) {
   }
   if (!(e.report.macro_auc >= c.min_auc)) {
     std::cerr << "FAIL: macro AUC " << e.report.macro_auc << " is below the floor " << c.min_auc << "\n";
+    rc = 3;
+  }
+  const auto served = std::find_if(e.referral.begin(), e.referral.end(), [](const ReferralScore& s) {
+    return s.prompt_share == skin_prompt_malignant_share;
+  });
+  if (served != e.referral.end() && served->melanomas > 0 && served->melanoma_routine > c.max_melanoma_routine) {
+    std::cerr << "FAIL: the urgency rule tells " << served->melanoma_routine << " of melanomas 'routine', above "
+              << c.max_melanoma_routine << "\n";
     rc = 3;
   }
   return rc;

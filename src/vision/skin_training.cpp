@@ -388,6 +388,7 @@ json::value train_skin(const SkinTrainOptions& o, std::ostream& log) {
                        {"after", {{"log_loss", ml::round_to(report.log_loss, 4)}, {"ece", ml::round_to(report.ece, 4)}}}}},
       {"evaluation", {{"validation", report_json(report)},
                       {"validation_unseen_lesions", report_json(unseen)},
+                      {"urgency_rule", urgency_rule_json(referral_table(val_y, calibrated_rows), "val", val_y.size())},
                       {"note", "Validation images chose the epoch and the two calibration numbers, so these figures are "
                                "somewhat optimistic; the DermaMNIST test split was never used here."}}},
       {"intended_use", "Decision support for patients and clinicians looking at a dermatoscopic image of one lesion: "
@@ -441,7 +442,50 @@ SkinEvaluation evaluate_skin(const std::string& model_dir, const std::string& im
     for (const auto& c : chunk) ptrs.push_back(&c);
     for (auto& row : model->probabilities(ptrs)) p.push_back(std::move(row));
   }
-  return {score_multiclass(int_labels(rows), p, skin_class_count), rows.size()};
+  SkinEvaluation e;
+  e.labels = int_labels(rows);
+  e.report = score_multiclass(e.labels, p, skin_class_count);
+  e.referral = referral_table(e.labels, p);
+  e.images = rows.size();
+  for (const auto& r : rows) e.image_ids.push_back(r.image_id);
+  e.probabilities = std::move(p);
+  return e;
+}
+
+json::value urgency_rule_json(const std::vector<ReferralScore>& table, const std::string& split, std::size_t images) {
+  json::array rows;
+  for (const auto& s : table)
+    rows.push_back({{"prompt_share", s.prompt_share > 1 ? json::value(nullptr) : json::value(s.prompt_share)},
+                    {"served", s.prompt_share == skin_prompt_malignant_share},
+                    {"sensitivity", ml::round_to(s.sensitivity, 4)},
+                    {"melanoma_sensitivity", ml::round_to(s.melanoma_sensitivity, 4)},
+                    {"melanoma_routine", ml::round_to(s.melanoma_routine, 4)},
+                    {"others_prompt", ml::round_to(s.others_prompt, 4)},
+                    {"others_routine", ml::round_to(s.others_routine, 4)}});
+  const auto& first = table.at(0);
+  return {{"rule", "prompt when melanoma, basal cell carcinoma or akiec is the top class or their probabilities add up to "
+                   "prompt_share or more; soon when the top class is below uncertain_below or that sum reaches "
+                   "soon_share; routine otherwise"},
+          {"uncertain_below", skin_uncertain_below},
+          {"prompt_share", skin_prompt_malignant_share},
+          {"soon_share", skin_soon_malignant_share},
+          {"split", split},
+          {"images", images},
+          {"needs_doctor_images", first.needs_doctor},
+          {"melanomas", first.melanomas},
+          {"note", "The thresholds were chosen on this table (validation split), so its served row is optimistic."},
+          {"by_prompt_share", std::move(rows)}};
+}
+
+void write_urgency_to_card(const std::string& model_dir, const SkinEvaluation& e, const std::string& split) {
+  const auto dir = std::filesystem::path(model_dir);
+  std::ifstream in(dir / "card.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto card = json::parse(text.str());
+  card.at("evaluation").as_object()["urgency_rule"] = urgency_rule_json(e.referral, split, e.images);
+  std::ofstream(dir / "card.json") << ml::pretty_json(card) << "\n";
+  std::ofstream(dir / "card.md") << card_markdown(card);
 }
 
 std::string card_markdown(const json::value& card) {
@@ -507,6 +551,28 @@ std::string card_markdown(const json::value& card) {
     md << "| **" << skin_class_codes[k] << "** |";
     for (const auto& v : cm[k].as_array()) md << " " << num(v) << " |";
     md << "\n";
+  }
+  if (const auto* rule = ev.if_contains("urgency_rule")) {
+    const auto& u = rule->as_object();
+    md << "\n## Urgency rule (what the server tells patients)\n"
+       << "`prompt` (see a dermatologist within two weeks) when melanoma, basal cell carcinoma or akiec is the top "
+          "class or their probabilities add up to "
+       << num(u.at("prompt_share")) << " or more; `soon` when the top class is below " << num(u.at("uncertain_below"))
+       << " or that sum reaches " << num(u.at("soon_share")) << "; `routine` otherwise. On the " << num(u.at("images"))
+       << " images of the `" << json::value_to<std::string>(u.at("split")) << "` split ("
+       << num(u.at("needs_doctor_images")) << " mel/bcc/akiec, " << num(u.at("melanomas"))
+       << " melanomas), by `prompt` threshold:\n\n"
+       << "| prompt threshold | mel/bcc/akiec told prompt | melanomas told prompt | melanomas told routine | "
+          "others told prompt | others told routine |\n|---|---|---|---|---|---|\n";
+    for (const auto& row : u.at("by_prompt_share").as_array()) {
+      const auto& r = row.as_object();
+      const bool served = r.at("served").as_bool();
+      md << "| " << (r.at("prompt_share").is_null() ? std::string("top class only") : num(r.at("prompt_share")))
+         << (served ? " **(served)**" : "") << " | " << num(r.at("sensitivity")) << " | "
+         << num(r.at("melanoma_sensitivity")) << " | " << num(r.at("melanoma_routine")) << " | "
+         << num(r.at("others_prompt")) << " | " << num(r.at("others_routine")) << " |\n";
+    }
+    md << "\n" << json::value_to<std::string>(u.at("note")) << "\n";
   }
   md << "\n## Calibration\n"
      << json::value_to<std::string>(cal.at("method")) << ": prior correction " << num(cal.at("prior_correction"))

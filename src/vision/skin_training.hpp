@@ -8,6 +8,7 @@
 #include <string>
 
 #include "vision/multiclass_metrics.hpp"
+#include "vision/skin_referral.hpp"
 
 namespace medcore::vision {
 
@@ -37,13 +38,23 @@ boost::json::value train_skin(const SkinTrainOptions& options, std::ostream& log
 
 struct SkinEvaluation {
   MulticlassReport report;
+  std::vector<ReferralScore> referral;  // referral_table()
   std::size_t images = 0;
+  // Per image, in split-file order: for anyone who wants to study other thresholds.
+  std::vector<std::string> image_ids;
+  std::vector<int> labels;
+  ProbabilityRows probabilities;
 };
 SkinEvaluation evaluate_skin(const std::string& model_dir, const std::string& images_dir,
                              const std::string& split_file, const std::string& metadata_file,
                              const std::string& split, int threads);
 
 std::string card_markdown(const boost::json::value& card);
+// The served urgency rule scored on a split (card.json → evaluation → urgency_rule).
+boost::json::value urgency_rule_json(const std::vector<ReferralScore>& table, const std::string& split, std::size_t images);
+// `evaluate skin --write-card`: the urgency section of model_dir's card.json replaced by this
+// evaluation's (the thresholds are server policy and change without retraining), card.md rewritten.
+void write_urgency_to_card(const std::string& model_dir, const SkinEvaluation& e, const std::string& split);
 boost::json::value report_json(const MulticlassReport& r);
 
 }  // namespace medcore::vision

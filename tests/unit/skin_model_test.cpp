@@ -13,7 +13,7 @@ std::array<double, kClasses> probs(double akiec, double bcc, double bkl, double 
 }  // namespace
 
 TEST(SkinAssessment, AConfidentMoleIsRoutine) {
-  const auto a = assess(probs(0.01, 0.01, 0.03, 0.01, 0.02, 0.9, 0.02));
+  const auto a = assess(probs(0.005, 0.005, 0.04, 0.01, 0.01, 0.9, 0.03));  // malignant share 0.02
   EXPECT_EQ(a.predicted.code, "nv");
   EXPECT_DOUBLE_EQ(a.predicted.probability, 0.9);
   EXPECT_FALSE(a.uncertain);
@@ -35,6 +35,18 @@ TEST(SkinAssessment, ASeriousChanceOfCancerIsPromptEvenWhenAMoleIsMostLikely) {
   const auto a = assess(probs(0.05, 0.06, 0.02, 0.01, 0.2, 0.65, 0.01));
   EXPECT_EQ(a.predicted.code, "nv");
   EXPECT_EQ(a.urgency, Urgency::prompt);
+  EXPECT_NE(a.urgency_advice.find("too high to ignore"), std::string::npos);
+}
+
+TEST(SkinAssessment, TheMalignantShareThresholdsAreInclusive) {
+  using medcore::vision::skin_prompt_malignant_share;
+  using medcore::vision::skin_soon_malignant_share;
+  // A confident mole (0.7) with the rest split so that melanoma alone carries the share under test.
+  const auto mole_with_melanoma = [](double mel) { return probs(0.0, 0.0, 0.3 - mel, 0.0, mel, 0.7, 0.0); };
+  EXPECT_EQ(assess(mole_with_melanoma(skin_prompt_malignant_share)).urgency, Urgency::prompt);
+  EXPECT_EQ(assess(mole_with_melanoma(skin_prompt_malignant_share - 0.001)).urgency, Urgency::soon);
+  EXPECT_EQ(assess(mole_with_melanoma(skin_soon_malignant_share)).urgency, Urgency::soon);
+  EXPECT_EQ(assess(mole_with_melanoma(skin_soon_malignant_share - 0.001)).urgency, Urgency::routine);
 }
 
 TEST(SkinAssessment, LowConfidenceIsUncertainAndNeverRoutine) {
@@ -48,6 +60,7 @@ TEST(SkinAssessment, LowConfidenceIsUncertainAndNeverRoutine) {
 
 TEST(SkinAssessment, SomeSuspicionAsksForACheck) {
   const auto a = assess(probs(0.03, 0.03, 0.05, 0.01, 0.06, 0.8, 0.02));  // 0.12 malignant share
+  ASSERT_LT(0.12, medcore::vision::skin_prompt_malignant_share);
   EXPECT_EQ(a.urgency, Urgency::soon);
   EXPECT_EQ(a.urgency_title, "Have it checked");
 }
