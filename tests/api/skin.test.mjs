@@ -102,6 +102,24 @@ describe('the model', () => {
 });
 
 describe('analysing an image', () => {
+  it('tells each image the urgency the model card documents (rule and thresholds from the card)', async () => {
+    const card = await api(server, 'GET', '/api/v1/skin/model/card');
+    const rule = card.json.evaluation.urgency_rule;
+    assert.ok(rule.prompt_share > rule.soon_share && rule.soon_share > 0, JSON.stringify(rule));
+    // Validation images that, with the committed model, fall in each branch: melanoma on top; a mole
+    // on top with a skin-cancer share above `prompt`; a melanoma that looks like a confident mole but
+    // keeps a small share (`soon`); an uncertain benign keratosis; a confident mole.
+    for (const id of ['ISIC_0032913', 'ISIC_0027874', 'ISIC_0033129', 'ISIC_0028826', 'ISIC_0027923']) {
+      const r = await upload(server, ana, fs.readFileSync(path.join(IMAGES, `${id}.jpg`)));
+      assert.equal(r.status, 201, r.text);
+      const p = r.json.probabilities;
+      const share = p.mel + p.bcc + p.akiec;
+      const expected = ['mel', 'bcc', 'akiec'].includes(r.json.prediction.class) || share >= rule.prompt_share ? 'prompt'
+        : r.json.confidence < rule.uncertain_below || share >= rule.soon_share ? 'soon' : 'routine';
+      assert.equal(r.json.urgency.level, expected, `${id}: top ${r.json.prediction.class} ${r.json.confidence}, share ${share}`);
+    }
+  });
+
   it('answers the top three with probabilities, confidence, urgency, care advice and a disclaimer', async () => {
     const before = count(server, 'skin_analyses');
     const r = await upload(server, ana, LESION_JPEG);
