@@ -210,6 +210,44 @@ export async function resetLinkFor(server, email, { timeoutMs = 15_000 } = {}) {
   throw new Error(`no password reset mail for ${email} (mail files: ${walk(path.join(server.varDir, 'mail')).join(', ') || 'none'})`);
 }
 
+/** The main checkout's root when REPO_ROOT is a git worktree elsewhere (its ../shared is the one to use). */
+function mainCheckout() {
+  try {
+    const common = execFileSync('git', ['-C', REPO_ROOT, 'rev-parse', '--path-format=absolute', '--git-common-dir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return path.dirname(common);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The HAM10000 photos (../shared/datasets/skin_lesions_ham10000/images_200x150 beside the
+ * repository or its main checkout; MEDCORE_HAM10000_IMAGES overrides), or null when they are absent.
+ */
+export function ham10000Images() {
+  const rel = '../shared/datasets/skin_lesions_ham10000/images_200x150';
+  const main = mainCheckout();
+  const candidates = [
+    process.env.MEDCORE_HAM10000_IMAGES,
+    path.resolve(REPO_ROOT, rel),
+    main && path.resolve(main, rel),
+  ].filter(Boolean);
+  return candidates.find((d) => fs.existsSync(d) && fs.readdirSync(d).some((f) => /^ISIC_\d+\.jpg$/.test(f))) ?? null;
+}
+
+/** A melanoma photo when the metadata names one that is present, else the first ISIC_*.jpg. */
+export function pickImage(dir) {
+  const meta = path.join(dir, '..', 'HAM10000_metadata.csv');
+  if (fs.existsSync(meta)) {
+    for (const line of fs.readFileSync(meta, 'utf8').split('\n').slice(1)) {
+      const [, imageId, dx] = line.split(',');
+      if (dx === 'mel' && fs.existsSync(path.join(dir, `${imageId}.jpg`))) return path.join(dir, `${imageId}.jpg`);
+    }
+  }
+  const first = fs.readdirSync(dir).filter((f) => /^ISIC_\d+\.jpg$/.test(f)).sort()[0];
+  return path.join(dir, first);
+}
+
 export const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage',

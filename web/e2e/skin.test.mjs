@@ -10,50 +10,16 @@
 // repository root; MEDCORE_HAM10000_IMAGES overrides). Without them the upload test is skipped.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  PASSWORD, REPO_ROOT, checkA11y, launchBrowser, newContext, screenshot, startServer, uniqueEmail,
+  PASSWORD, checkA11y, ham10000Images, launchBrowser, newContext, pickImage, screenshot, startServer, uniqueEmail,
 } from './harness.mjs';
 
 const CLASSES = ['akiec', 'bcc', 'bkl', 'df', 'mel', 'nv', 'vasc'];
 const percent = (p) => `${Math.round(p * 1000) / 10}%`; // as src/components/RiskCharts.tsx
 
-/** The main checkout's root when REPO_ROOT is a git worktree elsewhere (its ../shared is the one to use). */
-function mainCheckout() {
-  try {
-    const common = execFileSync('git', ['-C', REPO_ROOT, 'rev-parse', '--path-format=absolute', '--git-common-dir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return path.dirname(common);
-  } catch {
-    return null;
-  }
-}
-
-function findImagesDir() {
-  const rel = '../shared/datasets/skin_lesions_ham10000/images_200x150';
-  const main = mainCheckout();
-  const candidates = [
-    process.env.MEDCORE_HAM10000_IMAGES,
-    path.resolve(REPO_ROOT, rel),
-    main && path.resolve(main, rel),
-  ].filter(Boolean);
-  return candidates.find((d) => fs.existsSync(d) && fs.readdirSync(d).some((f) => /^ISIC_\d+\.jpg$/.test(f))) ?? null;
-}
-const IMAGES = findImagesDir();
-
-/** A melanoma photo when the metadata names one that is present, else the first ISIC_*.jpg. */
-function pickImage(dir) {
-  const meta = path.join(dir, '..', 'HAM10000_metadata.csv');
-  if (fs.existsSync(meta)) {
-    for (const line of fs.readFileSync(meta, 'utf8').split('\n').slice(1)) {
-      const [, imageId, dx] = line.split(',');
-      if (dx === 'mel' && fs.existsSync(path.join(dir, `${imageId}.jpg`))) return path.join(dir, `${imageId}.jpg`);
-    }
-  }
-  const first = fs.readdirSync(dir).filter((f) => /^ISIC_\d+\.jpg$/.test(f)).sort()[0];
-  return path.join(dir, first);
-}
+const IMAGES = ham10000Images();
 
 /** Width and height from a JPEG's SOFn segment. */
 function jpegSize(buf) {

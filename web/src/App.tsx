@@ -22,6 +22,7 @@ import { ForgotPassword, ResetPassword } from './pages/Password';
 import { Landing } from './pages/Landing';
 import { Login } from './pages/Login';
 import { PatientDashboard } from './pages/PatientDashboard';
+import { PatientHealth } from './pages/PatientHealth';
 import { PredictionPage, PredictionsHome } from './pages/Predictions';
 import { NotificationSettings } from './pages/NotificationSettings';
 import { Profile } from './pages/Profile';
@@ -55,6 +56,7 @@ const routes: Route[] = [
   { pattern: '/appointments', guard: ['patient', 'doctor'], render: () => <AppointmentsPage /> },
   { pattern: '/appointments/:id', guard: ['patient', 'doctor'], render: (p) => <AppointmentDetail id={Number(p.id)} /> },
   { pattern: '/availability', guard: ['doctor'], render: () => <AvailabilityEditor /> },
+  { pattern: '/patients/:id', guard: ['doctor'], render: (p) => <PatientHealth id={Number(p.id)} /> },
   { pattern: '/chat', guard: ['patient', 'doctor'], render: () => <ChatRoute /> },
   { pattern: '/chat/:id', guard: ['patient', 'doctor'], render: (p) => <ChatRoute id={Number(p.id)} /> },
   { pattern: '/admin', guard: ['admin'], render: () => <AdminDashboard /> },

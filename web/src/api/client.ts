@@ -237,6 +237,9 @@ export const api = {
   predict: (model: ModelName, body: PredictionInput) => call('post', '/api/v1/predictions/{model}', { params: { model }, body }),
   myPredictions: (query: QueryOf<Op<'/api/v1/predictions', 'get'>>, signal?: AbortSignal) =>
     call('get', '/api/v1/predictions', { query, signal }),
+  /** A patient's predictions, for the patient or a doctor who treats them (403 otherwise; audited). */
+  patientPredictions: (id: number, query: QueryOf<Op<'/api/v1/patients/{id}/predictions', 'get'>>, signal?: AbortSignal) =>
+    call('get', '/api/v1/patients/{id}/predictions', { params: { id }, query, signal }),
 
   // Appointments (docs/API.md "Appointments").
   slots: (id: number, from: string, to: string, signal?: AbortSignal) =>

@@ -3,7 +3,11 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, type Page } from '../api/client';
 
-export type PageState<T> = { status: 'loading' } | { status: 'error'; message: string } | { status: 'ok'; page: Page<T> };
+/** `httpStatus` is the error answer's status (0 when the server could not be reached; absent for other failures). */
+export type PageState<T> =
+  | { status: 'loading' }
+  | { status: 'error'; message: string; httpStatus?: number }
+  | { status: 'ok'; page: Page<T> };
 
 export function useCursorPages<T>(load: (cursor: string | null, signal: AbortSignal) => Promise<Page<T>>, deps: unknown[]) {
   const [stack, setStack] = useState<Array<string | null>>([null]);
@@ -23,7 +27,8 @@ export function useCursorPages<T>(load: (cursor: string | null, signal: AbortSig
       (e: unknown) => {
         if ((e as Error).name === 'AbortError') return;
         // A 401 is handled globally (redirect to login); show other errors here.
-        setState({ status: 'error', message: e instanceof ApiError ? e.message : 'Could not load this list.' });
+        if (e instanceof ApiError) setState({ status: 'error', message: e.message, httpStatus: e.status });
+        else setState({ status: 'error', message: 'Could not load this list.' });
       },
     );
     return () => ctl.abort();

@@ -9,6 +9,7 @@ import { StartChat } from '../components/StartChat';
 import { Alternatives, WeekSlots, slotLabel } from '../components/slots';
 import { Empty, ErrorBox, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { addDays, formatDateTime, formatTime, formatWhen, userTimeZone, wallClock } from '../lib/format';
+import { patientHealthHref } from '../lib/links';
 import { useCursorPages } from '../lib/paging';
 import { Link, useLocation } from '../lib/router';
 import { session } from '../lib/session';
@@ -364,7 +365,14 @@ export function AppointmentDetail({ id }: { id: number }) {
       </ul>
       {a.status !== 'cancelled' &&
         (s.user.role === 'doctor' ? (
-          <StartChat with={{ patient_id: a.patient.id }} label={`Message ${a.patient.name}`} />
+          <>
+            <StartChat with={{ patient_id: a.patient.id }} label={`Message ${a.patient.name}`} />
+            <p>
+              <Link href={patientHealthHref(a.patient.id, a.patient.name)} class="btn">
+                Health record of {a.patient.name}
+              </Link>
+            </p>
+          </>
         ) : (
           <StartChat with={{ doctor_id: a.doctor.id }} label={`Message ${a.doctor.name}`} />
         ))}

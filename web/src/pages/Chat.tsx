@@ -7,6 +7,7 @@ import { io, type Socket } from 'socket.io-client';
 import { ApiError, api, newIdempotencyKey, type ChatMessage, type Conversation } from '../api/client';
 import { Empty, ErrorBox, Loading, PageHeader } from '../components/ui';
 import { formatWhen } from '../lib/format';
+import { patientHealthHref } from '../lib/links';
 import { Link } from '../lib/router';
 import { session } from '../lib/session';
 import { useStore } from '../lib/store';
@@ -291,8 +292,11 @@ export function ChatView({ id }: { id: number }) {
           {!connected && ' · reconnecting…'}
         </p>
       </PageHeader>
-      <p>
+      <p class="actions">
         <Link href="/chat">All conversations</Link>
+        {s.status === 'signed-in' && s.user.role === 'doctor' && (
+          <Link href={patientHealthHref(conv.patient.id, conv.patient.name)}>Health record of {conv.patient.name}</Link>
+        )}
       </p>
       {older && (
         <button type="button" class="btn btn--small" onClick={() => void loadOlder()}>

@@ -7,9 +7,9 @@ import {
   type PredictionPrefill,
 } from '../api/client';
 import { FormAlert, SelectField, SubmitButton, TextField, onSubmit, useSubmit } from '../components/forms';
+import { BandBadge, PredictionTable } from '../components/PredictionTable';
 import { HistoryChart, RiskGauge, percent } from '../components/RiskCharts';
 import { Empty, ErrorBox, Loading, PageHeader } from '../components/ui';
-import { formatDateTime } from '../lib/format';
 import { Link } from '../lib/router';
 
 type Load<T> = { status: 'loading' } | { status: 'error'; message: string } | { status: 'ok'; value: T };
@@ -31,12 +31,6 @@ function useLoad<T>(fn: (signal: AbortSignal) => Promise<T>, deps: unknown[]): [
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick]);
   return [state, () => setTick((t) => t + 1)];
-}
-
-const BAND_TEXT: Record<string, string> = { low: 'Low', moderate: 'Moderate', high: 'High' };
-
-function BandBadge({ band }: { band: string }) {
-  return <span class={`badge badge--risk-${band}`}>{BAND_TEXT[band] ?? band} risk</span>;
 }
 
 /** /predictions: the models and the patient's recent results. */
@@ -77,39 +71,11 @@ export function PredictionsHome() {
           {state.value.history.length === 0 ? (
             <Empty>No results yet. Choose a check above.</Empty>
           ) : (
-            <ResultTable items={state.value.history} models={state.value.models} />
+            <PredictionTable items={state.value.history} caption="Your results, newest first" check models={state.value.models} />
           )}
         </>
       )}
     </section>
-  );
-}
-
-function ResultTable({ items, models }: { items: Prediction[]; models?: PredictionModel[] }) {
-  return (
-    <table class="table">
-      <caption class="visually-hidden">Your results, newest first</caption>
-      <thead>
-        <tr>
-          <th scope="col">When</th>
-          {models && <th scope="col">Check</th>}
-          <th scope="col">Estimate</th>
-          <th scope="col">Band</th>
-        </tr>
-      </thead>
-      <tbody>
-        {items.map((p) => (
-          <tr key={p.id}>
-            <td>{formatDateTime(p.created_at)}</td>
-            {models && <td>{models.find((m) => m.name === p.model)?.title ?? p.model_title}</td>}
-            <td>{percent(p.probability)}</td>
-            <td>
-              <BandBadge band={p.band} />
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }
 
@@ -256,7 +222,7 @@ function PredictionForm({ model, prefill, history }: { model: PredictionModel; p
             points={past.map((p) => ({ at: p.created_at, probability: p.probability }))}
             thresholds={model.thresholds}
           />
-          <ResultTable items={past} />
+          <PredictionTable items={past} caption="Your results, newest first" />
         </>
       )}
       {result && <AboutModel model={model} />}

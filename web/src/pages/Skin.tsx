@@ -5,14 +5,16 @@
 // treat the patient may open too. Bars are inline SVG sized by attributes (the CSP forbids style=).
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, api, type SkinAnalysis, type SkinClassCode, type SkinModel, type UrgencyLevel } from '../api/client';
+import { ApiError, api, type SkinAnalysis, type SkinClassCode, type SkinModel } from '../api/client';
 import { FormAlert } from '../components/forms';
 import { Pager } from '../components/Pager';
 import { percent } from '../components/RiskCharts';
+import { SkinList } from '../components/SkinList';
 import { Empty, ErrorBox, Loading, PageHeader } from '../components/ui';
 import { formatDateTime } from '../lib/format';
+import { patientHealthHref } from '../lib/links';
 import { useCursorPages } from '../lib/paging';
-import { Link } from '../lib/router';
+import { Link, useLocation } from '../lib/router';
 import { session } from '../lib/session';
 import { useStore } from '../lib/store';
 
@@ -33,11 +35,6 @@ const FALLBACK_NAMES: Record<SkinClassCode, string> = {
 };
 type Names = Record<string, string>;
 
-const URGENCY_CHIP: Record<UrgencyLevel, string> = {
-  prompt: 'See a dermatologist promptly',
-  soon: 'Book a check',
-  routine: 'Routine: keep an eye on it',
-};
 export const UNCERTAIN_TEXT = 'Uncertain — see a dermatologist';
 
 const megabytes = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MB`;
@@ -70,10 +67,6 @@ function namesOf(model: SkinModel | null, a?: SkinAnalysis): Names {
   return n;
 }
 
-export function UrgencyChip({ level }: { level: UrgencyLevel }) {
-  return <span class={`badge badge--urgency-${level}`}>{URGENCY_CHIP[level] ?? level}</span>;
-}
-
 /** /skin: upload a photo, see the result, and the history of earlier checks. */
 export function SkinCheckPage() {
   const model = useSkinModel();
@@ -101,7 +94,9 @@ export function SkinCheckPage() {
           {result ? <SkinResult a={result} names={namesOf(model, result)} /> : <AboutSkinModel model={model} />}
         </div>
       </div>
-      <h2 class="section-title">Your earlier checks</h2>
+      <h2 class="section-title" id="skin-history-title">
+        Your earlier checks
+      </h2>
       {history.state.status === 'loading' && <Loading />}
       {history.state.status === 'error' && <ErrorBox message={history.state.message} onRetry={history.reload} />}
       {history.state.status === 'ok' &&
@@ -109,7 +104,7 @@ export function SkinCheckPage() {
           <Empty>No checks yet. Upload a photo above.</Empty>
         ) : (
           <>
-            <SkinHistory items={history.state.page.items} />
+            <SkinList items={history.state.page.items} alt={(a) => `Your photo from ${formatDateTime(a.created_at)}`} labelledBy="skin-history-title" />
             <Pager label="Earlier checks pages" {...history} />
           </>
         ))}
@@ -297,28 +292,6 @@ export function SkinResult({ a, names, heading = 'Your result' }: { a: SkinAnaly
   );
 }
 
-function SkinHistory({ items }: { items: SkinAnalysis[] }) {
-  return (
-    <ul class="skin-history">
-      {items.map((a) => (
-        <li key={a.id} class="skin-history__item">
-          <img class="skin-history__thumb" src={a.thumbnail_url} alt={`Your photo from ${formatDateTime(a.created_at)}`} width={64} height={64} loading="lazy" />
-          <div class="skin-history__text">
-            <Link href={`/skin/${a.id}`}>{formatDateTime(a.created_at)}</Link>
-            <span>
-              {a.prediction.name} · {percent(a.confidence)}
-            </span>
-          </div>
-          <div class="skin-history__chips">
-            <UrgencyChip level={a.urgency.level} />
-            {a.uncertain && <span class="badge badge--uncertain">Uncertain</span>}
-          </div>
-        </li>
-      ))}
-    </ul>
-  );
-}
-
 function AboutSkinModel({ model }: { model: SkinModel | null }) {
   if (!model) return null;
   return (
@@ -375,6 +348,9 @@ export function SkinAnalysisDetail({ id }: { id: number }) {
   const model = useSkinModel();
   const s = useStore(session);
   const isPatient = s.status === 'signed-in' && s.user.role === 'patient';
+  const isDoctor = s.status === 'signed-in' && s.user.role === 'doctor';
+  // A doctor who came from a patient's health record gets back to it (with the name it showed).
+  const patientName = useLocation().search.get('name');
   const [state, setState] = useState<{ status: 'loading' } | { status: 'error'; message: string } | { status: 'ok'; a: SkinAnalysis }>({
     status: 'loading',
   });
@@ -410,6 +386,11 @@ export function SkinAnalysisDetail({ id }: { id: number }) {
       {isPatient && (
         <p>
           <Link href="/skin">Back to your skin checks</Link>
+        </p>
+      )}
+      {isDoctor && state.status === 'ok' && (
+        <p>
+          <Link href={patientHealthHref(state.a.patient_id, patientName)}>Back to the patient's health record</Link>
         </p>
       )}
     </section>
