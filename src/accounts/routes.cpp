@@ -246,6 +246,14 @@ void mount_accounts(http::Router& router, App& app) {
       },
       anyone);
 
+  router.get("/api/v1/patients/{id:int}", [svc](http::Context& ctx) {
+    const auto u = svc->patient_for(ctx.user(), ctx.params.integer("id"), meta_of(ctx));
+    return http::Response::json(200, boost::json::object{{"id", u.id},
+                                                          {"name", u.name},
+                                                          {"date_of_birth", u.patient->date_of_birth},
+                                                          {"sex", u.patient->sex}});
+  });
+
   router.get("/api/v1/admin/doctors", [svc](http::Context& ctx) {
     ctx.require_role({"admin"});
     const auto& req = ctx.request;

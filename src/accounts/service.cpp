@@ -4,6 +4,7 @@
 
 #include "app/app.hpp"
 #include "audit/audit.hpp"
+#include "care/relationship.hpp"
 #include "core/paging.hpp"
 #include "core/crypto.hpp"
 #include "core/problem.hpp"
@@ -206,6 +207,22 @@ User AccountService::me(std::int64_t user_id) {
   return app_.db->read([&](soci::session& sql) {
     auto u = store::find_user(sql, user_id);
     if (!u) throw problems::unauthenticated();
+    return *u;
+  });
+}
+
+User AccountService::patient_for(const http::Principal& viewer, std::int64_t patient_id, const RequestMeta& meta) {
+  const auto refusal = problems::forbidden("Only the patient and the doctors who treat them (an appointment or a conversation) can see this.");
+  if (viewer.role == "patient") {
+    if (viewer.user_id != patient_id) throw refusal;
+    return me(patient_id);
+  }
+  if (viewer.role != "doctor" || viewer.doctor_status != "approved") throw refusal;
+  return app_.db->transaction([&](soci::session& sql) {
+    if (!care::doctor_treats_patient(sql, viewer.user_id, patient_id)) throw refusal;
+    auto u = store::find_user(sql, patient_id);
+    if (!u || !u->patient) throw refusal;
+    audit::record(sql, entry(meta, "patients.viewed", patient_id));
     return *u;
   });
 }

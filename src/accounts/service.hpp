@@ -9,6 +9,7 @@
 #include "accounts/model.hpp"
 #include "accounts/sessions.hpp"
 #include "accounts/store.hpp"
+#include "http/context.hpp"
 
 namespace medcore {
 struct App;
@@ -60,6 +61,11 @@ class AccountService {
                            const std::string& new_password, const RequestMeta& meta);
 
   User me(std::int64_t user_id);
+  // A patient as their doctors see them (name, date of birth, sex), so a doctor's screens name the
+  // patient from the database, never from a link. The patient themselves and the approved doctors
+  // who treat them (care::doctor_treats_patient) only; a doctor's read is audited. 403 otherwise,
+  // also for an id that is not a patient.
+  User patient_for(const http::Principal& viewer, std::int64_t patient_id, const RequestMeta& meta);
   User update_me(std::int64_t user_id, const store::ProfilePatch& patch);
 
   Page<DoctorView> directory(std::optional<std::string> specialty, std::optional<std::string> q,

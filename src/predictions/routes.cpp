@@ -117,7 +117,7 @@ void mount_predictions(http::Router& router, App& app, std::shared_ptr<const Mod
         throw problems::forbidden("Only approved doctors can see patients' health data.");
       app.db->transaction([&](soci::session& sql) {
         if (!care::doctor_treats_patient(sql, who.user_id, patient_id))
-          throw problems::forbidden("You can only see the predictions of patients who booked an appointment with you.");
+          throw problems::forbidden("You can only see the predictions of patients you treat: an appointment or a conversation.");
         json::object details{{"what", "predictions"}, {"route", ctx.route}};
         if (auto model = ctx.request.query_param("model"); model && !model->empty()) details["model"] = *model;
         audit::record(sql, audit::entry_from(ctx, "health.predictions_viewed", patient_id, std::move(details)));

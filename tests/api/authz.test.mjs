@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   REPO_ROOT, startServer, api, assertProblem, signupPatient, signupDoctor, login, createAdmin, approveDoctor,
-  patientBody, uniqueEmail, PASSWORD,
+  patientBody, uniqueEmail, PASSWORD, readAudit,
 } from './harness.mjs';
 
 const ROLES = ['anon', 'patient', 'other', 'pending', 'approved', 'admin'];
@@ -80,6 +80,8 @@ const ROUTES = [
   ['POST', '/api/v1/predictions/{model}', () => '/api/v1/predictions/diabetes', () => DIABETES, patientOnly(201)],
   ['GET', '/api/v1/predictions', () => '/api/v1/predictions', null, patientOnly(200)],
   // The patient's own id; the approved doctor treats them (appointments booked in before()).
+  ['GET', '/api/v1/patients/{id}', () => `/api/v1/patients/${T.patientId}`, null,
+    { anon: 401, patient: 200, other: 403, pending: 403, approved: 200, admin: 403 }],
   ['GET', '/api/v1/patients/{id}/predictions', () => `/api/v1/patients/${T.patientId}/predictions`, null,
     { anon: 401, patient: 200, other: 403, pending: 403, approved: 200, admin: 403 }],
   // Skin checks: the analysis is the patient's (made in before()); the approved doctor treats them.
@@ -236,6 +238,28 @@ describe("a patient never sees another patient's data", () => {
     const audit = await api(server, 'GET', `/api/v1/admin/audit?subject_id=${S.other.user.id}`, { session: S.patient });
     assertProblem(audit, 403, 'forbidden');
     assertProblem(await api(server, 'GET', `/api/v1/patients/${S.other.user.id}/predictions`, { session: S.patient }), 403, 'forbidden');
+    assertProblem(await api(server, 'GET', `/api/v1/patients/${S.other.user.id}`, { session: S.patient }), 403, 'forbidden');
+  });
+
+  it("a treating doctor reads the patient's name from the database, audited; nobody else learns it", async () => {
+    const before = readAudit(server, { action: 'patients.viewed' }).length;
+    const r = await api(server, 'GET', `/api/v1/patients/${S.patient.user.id}`, { session: S.approved });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(Object.keys(r.json).sort(), ['date_of_birth', 'id', 'name', 'sex']);
+    assert.equal(r.json.id, S.patient.user.id);
+    assert.equal(r.json.name, S.patient.user.name);
+    assert.equal(r.json.date_of_birth, S.patient.user.patient.date_of_birth);
+    const audit = readAudit(server, { action: 'patients.viewed' });
+    assert.equal(audit.length, before + 1);
+    assert.equal(Number(audit.at(-1).actor_user_id), S.approved.user.id);
+    assert.equal(Number(audit.at(-1).subject_user_id), S.patient.user.id);
+    // The patient reads their own without an audit row; a doctor's or an unknown id is refused like a stranger.
+    assert.equal((await api(server, 'GET', `/api/v1/patients/${S.patient.user.id}`, { session: S.patient })).status, 200);
+    assert.equal(readAudit(server, { action: 'patients.viewed' }).length, before + 1);
+    for (const id of [S.approved.user.id, 99999999])
+      assertProblem(await api(server, 'GET', `/api/v1/patients/${id}`, { session: S.approved }), 403, 'forbidden');
+    const stranger = await signupPatient(server, { name: 'Not Their Patient' });
+    assertProblem(await api(server, 'GET', `/api/v1/patients/${stranger.user.id}`, { session: S.approved }), 403, 'forbidden');
   });
 
   it('a pending doctor sees only their own profile', async () => {

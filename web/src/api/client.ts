@@ -35,6 +35,7 @@ export type WeeklyInterval = Schemas['WeeklyInterval'];
 export type Conversation = Schemas['Conversation'];
 export type ChatMessage = Schemas['ChatMessage'];
 export type SkinAnalysis = Schemas['SkinAnalysis'];
+export type Patient = Schemas['PatientSummary'];
 export type SkinModel = Schemas['SkinModel'];
 export type SkinClassCode = SkinAnalysis['prediction']['class'];
 export type UrgencyLevel = SkinAnalysis['urgency']['level'];
@@ -237,6 +238,8 @@ export const api = {
   predict: (model: ModelName, body: PredictionInput) => call('post', '/api/v1/predictions/{model}', { params: { model }, body }),
   myPredictions: (query: QueryOf<Op<'/api/v1/predictions', 'get'>>, signal?: AbortSignal) =>
     call('get', '/api/v1/predictions', { query, signal }),
+  /** A patient's name, date of birth and sex, for the patient or a doctor who treats them (403 otherwise; audited). */
+  patient: (id: number, signal?: AbortSignal) => call('get', '/api/v1/patients/{id}', { params: { id }, signal }),
   /** A patient's predictions, for the patient or a doctor who treats them (403 otherwise; audited). */
   patientPredictions: (id: number, query: QueryOf<Op<'/api/v1/patients/{id}/predictions', 'get'>>, signal?: AbortSignal) =>
     call('get', '/api/v1/patients/{id}/predictions', { params: { id }, query, signal }),

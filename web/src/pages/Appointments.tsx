@@ -368,7 +368,7 @@ export function AppointmentDetail({ id }: { id: number }) {
           <>
             <StartChat with={{ patient_id: a.patient.id }} label={`Message ${a.patient.name}`} />
             <p>
-              <Link href={patientHealthHref(a.patient.id, a.patient.name)} class="btn">
+              <Link href={patientHealthHref(a.patient.id)} class="btn">
                 Health record of {a.patient.name}
               </Link>
             </p>

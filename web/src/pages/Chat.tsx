@@ -295,7 +295,7 @@ export function ChatView({ id }: { id: number }) {
       <p class="actions">
         <Link href="/chat">All conversations</Link>
         {s.status === 'signed-in' && s.user.role === 'doctor' && (
-          <Link href={patientHealthHref(conv.patient.id, conv.patient.name)}>Health record of {conv.patient.name}</Link>
+          <Link href={patientHealthHref(conv.patient.id)}>Health record of {conv.patient.name}</Link>
         )}
       </p>
       {older && (

@@ -3,30 +3,47 @@
 // newest first, a page at a time, shown with the same components as the patient's own pages.
 // The server allows this only while the doctor treats the patient (an appointment that is not
 // cancelled, or a conversation) and answers 403 otherwise; every read is in the audit log.
-// The API has no route for a patient's name by id, so the linking page passes it as `?name=`.
+// The title names the patient from GET /patients/{id} (same rule, audited), never from the link.
 import type { ComponentChildren } from 'preact';
-import type { Prediction, SkinAnalysis } from '../api/client';
-import { api } from '../api/client';
+import { useEffect, useState } from 'preact/hooks';
+import type { Patient, Prediction, SkinAnalysis } from '../api/client';
+import { api, ApiError } from '../api/client';
 import { Pager } from '../components/Pager';
 import { PredictionTable } from '../components/PredictionTable';
 import { SkinList } from '../components/SkinList';
 import { Empty, ErrorBox, Loading, PageHeader } from '../components/ui';
 import { formatDateTime } from '../lib/format';
 import { useCursorPages, type PageState } from '../lib/paging';
-import { Link, useLocation } from '../lib/router';
+import { Link } from '../lib/router';
 import { session } from '../lib/session';
 import { useStore } from '../lib/store';
 
 export const NOT_TREATING =
   "You can see a patient's health data only while you treat them: an appointment or a conversation.";
 
-/** The `?name=` of the linking page, tidied (it is shown as text only); null when there is none. */
-function nameFrom(raw: string | null): string | null {
-  const n = (raw ?? '').replace(/\s+/g, ' ').trim().slice(0, 100);
-  return n || null;
+type PatientState = { status: 'loading' } | { status: 'error'; message: string; httpStatus?: number } | { status: 'ok'; patient: Patient };
+
+function usePatient(id: number, enabled: boolean): [PatientState, () => void] {
+  const [state, setState] = useState<PatientState>({ status: 'loading' });
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    if (!enabled) return;
+    const ctl = new AbortController();
+    setState({ status: 'loading' });
+    api.patient(id, ctl.signal).then(
+      (patient) => setState({ status: 'ok', patient }),
+      (e: unknown) => {
+        if ((e as Error).name === 'AbortError') return;
+        if (e instanceof ApiError) setState({ status: 'error', message: e.message, httpStatus: e.status });
+        else setState({ status: 'error', message: 'Could not load this patient.' });
+      },
+    );
+    return () => ctl.abort();
+  }, [id, enabled, tick]);
+  return [state, () => setTick((t) => t + 1)];
 }
 
-const forbidden = (s: PageState<unknown>) => s.status === 'error' && s.httpStatus === 403;
+const forbidden = (s: PageState<unknown> | PatientState) => s.status === 'error' && s.httpStatus === 403;
 
 /** Each distinct disclaimer the answers carry (the same text for every item of one kind, in practice). */
 function Disclaimers({ texts }: { texts: string[] }) {
@@ -43,7 +60,10 @@ function Disclaimers({ texts }: { texts: string[] }) {
 
 export function PatientHealth({ id }: { id: number }) {
   const s = useStore(session);
-  const name = nameFrom(useLocation().search.get('name'));
+  const valid = Number.isInteger(id) && id > 0;
+  const approved = s.status === 'signed-in' && s.user.doctor?.status === 'approved';
+  const [patient, reloadPatient] = usePatient(id, valid && approved);
+  const name = patient.status === 'ok' ? patient.patient.name : null;
   const title = name ? `Health record of ${name}` : 'Patient health record';
   const back = (
     <p>
@@ -52,8 +72,9 @@ export function PatientHealth({ id }: { id: number }) {
   );
   if (s.status !== 'signed-in') return null;
   let refusal: string | null = null;
-  if (!Number.isInteger(id) || id <= 0) refusal = 'There is no such patient.';
-  else if (s.user.doctor?.status !== 'approved') refusal = "Only approved doctors can see patients' health data.";
+  if (!valid) refusal = 'There is no such patient.';
+  else if (!approved) refusal = "Only approved doctors can see patients' health data.";
+  else if (forbidden(patient)) refusal = NOT_TREATING;
   if (refusal)
     return (
       <section class="narrow">
@@ -62,10 +83,19 @@ export function PatientHealth({ id }: { id: number }) {
         {back}
       </section>
     );
-  return <HealthRecord key={id} id={id} name={name} title={title} back={back} />;
+  if (patient.status === 'loading') return <Loading label="Loading the patient…" />;
+  if (patient.status === 'error')
+    return (
+      <section class="narrow">
+        <PageHeader title={title} />
+        <ErrorBox message={patient.message} onRetry={reloadPatient} />
+        {back}
+      </section>
+    );
+  return <HealthRecord key={id} id={id} name={patient.patient.name} title={title} back={back} />;
 }
 
-function HealthRecord({ id, name, title, back }: { id: number; name: string | null; title: string; back: ComponentChildren }) {
+function HealthRecord({ id, name, title, back }: { id: number; name: string; title: string; back: ComponentChildren }) {
   const skin = useCursorPages<SkinAnalysis>(
     (cursor, signal) => api.patientSkinAnalyses(id, { limit: 10, cursor: cursor ?? undefined }, signal),
     [id],
@@ -74,10 +104,7 @@ function HealthRecord({ id, name, title, back }: { id: number; name: string | nu
     (cursor, signal) => api.patientPredictions(id, { limit: 20, cursor: cursor ?? undefined }, signal),
     [id],
   );
-  const who = name ?? 'This patient';
-  const whose = name ? `${name}'s` : "The patient's";
-  // The skin analysis page links back here with the same name.
-  const nameQuery = name ? `?name=${encodeURIComponent(name)}` : '';
+  const whose = `${name}'s`;
 
   if (forbidden(skin.state) || forbidden(predictions.state))
     return (
@@ -92,7 +119,7 @@ function HealthRecord({ id, name, title, back }: { id: number; name: string | nu
     <section>
       <PageHeader title={title}>
         <p class="lead">
-          The skin checks and risk checks {name ?? 'this patient'} made in medcore, newest first, as the patient was shown
+          The skin checks and risk checks {name} made in medcore, newest first, as the patient was shown
           them. They are model estimates, not diagnoses.
         </p>
       </PageHeader>
@@ -106,13 +133,13 @@ function HealthRecord({ id, name, title, back }: { id: number; name: string | nu
         {skin.state.status === 'error' && <ErrorBox message={skin.state.message} onRetry={skin.reload} />}
         {skin.state.status === 'ok' &&
           (skin.state.page.items.length === 0 ? (
-            <Empty>{who} has no skin checks yet.</Empty>
+            <Empty>{name} has no skin checks yet.</Empty>
           ) : (
             <>
               <SkinList
                 items={skin.state.page.items}
                 alt={(a) => `${whose} skin photo from ${formatDateTime(a.created_at)}`}
-                href={(a) => `/skin/${a.id}${nameQuery}`}
+                href={(a) => `/skin/${a.id}`}
                 labelledBy="health-skin-title"
               />
               <Pager label="Skin check pages" {...skin} />
@@ -129,7 +156,7 @@ function HealthRecord({ id, name, title, back }: { id: number; name: string | nu
         {predictions.state.status === 'error' && <ErrorBox message={predictions.state.message} onRetry={predictions.reload} />}
         {predictions.state.status === 'ok' &&
           (predictions.state.page.items.length === 0 ? (
-            <Empty>{who} has no risk checks yet.</Empty>
+            <Empty>{name} has no risk checks yet.</Empty>
           ) : (
             <>
               <PredictionTable items={predictions.state.page.items} caption={`${whose} risk checks, newest first`} check />

@@ -14,7 +14,7 @@ import { Empty, ErrorBox, Loading, PageHeader } from '../components/ui';
 import { formatDateTime } from '../lib/format';
 import { patientHealthHref } from '../lib/links';
 import { useCursorPages } from '../lib/paging';
-import { Link, useLocation } from '../lib/router';
+import { Link } from '../lib/router';
 import { session } from '../lib/session';
 import { useStore } from '../lib/store';
 
@@ -349,8 +349,6 @@ export function SkinAnalysisDetail({ id }: { id: number }) {
   const s = useStore(session);
   const isPatient = s.status === 'signed-in' && s.user.role === 'patient';
   const isDoctor = s.status === 'signed-in' && s.user.role === 'doctor';
-  // A doctor who came from a patient's health record gets back to it (with the name it showed).
-  const patientName = useLocation().search.get('name');
   const [state, setState] = useState<{ status: 'loading' } | { status: 'error'; message: string } | { status: 'ok'; a: SkinAnalysis }>({
     status: 'loading',
   });
@@ -390,7 +388,7 @@ export function SkinAnalysisDetail({ id }: { id: number }) {
       )}
       {isDoctor && state.status === 'ok' && (
         <p>
-          <Link href={patientHealthHref(state.a.patient_id, patientName)}>Back to the patient's health record</Link>
+          <Link href={patientHealthHref(state.a.patient_id)}>Back to the patient's health record</Link>
         </p>
       )}
     </section>
