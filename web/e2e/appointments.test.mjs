@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  PASSWORD, apiAccount, apiCall, checkA11y, createAdmin, launchBrowser, newContext, screenshot, sql, sqlExec, startServer, uniqueEmail,
+  PASSWORD, apiAccount, apiCall, checkA11y, createAdmin, launchBrowser, newContext, screenshot, sql, sqlExec, startServer, uniqueEmail, signIn,
 } from './harness.mjs';
 
 const MIN = 60_000;
@@ -66,13 +66,6 @@ async function fresh(opts) {
 
 const heading = (page, name) => page.getByRole('heading', { level: 1, name });
 
-async function login(page, email) {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('button', { name: 'Log out' }).waitFor();
-}
 
 function assertClean(problems, label) {
   assert.deepEqual(problems, [], `${label}: the page logged errors or CSP violations`);
@@ -193,7 +186,7 @@ test('a taken slot answers with alternatives; picking one books it', async () =>
   const me = await patientAccount('Bea Costa');
   const rival = await patientAccount('Rui Rival');
   const { page, problems } = await fresh();
-  await login(page, me.email);
+  await signIn(page, me.email);
   const slots = await openWeek(page, doctor);
   const slot = slots.nth(30);
   await slot.click();
@@ -236,7 +229,7 @@ test('a patient reschedules and then cancels from My appointments', async () => 
   const b = await call('POST', '/api/v1/appointments', { token: me.token, body: { doctor_id: doctor.id, start: first.start, reason: 'Annual check' } });
   assert.equal(b.status, 201, b.text);
   const { page, problems } = await fresh();
-  await login(page, me.email);
+  await signIn(page, me.email);
   // The dashboard lists the next appointments.
   await page.getByRole('heading', { name: 'Next appointments' }).waitFor();
   await page.locator('.next-appts').getByText('Dr Kavya Rao, Nephrology').waitFor();
@@ -288,7 +281,7 @@ test('the doctor sees bookings in the agenda, marks an outcome and cancels with 
   sqlExec(server, `UPDATE appointments SET start_at = ${t}, end_at = ${t + 30 * MIN} WHERE id = ${a3.json.id}`);
 
   const { page, problems } = await fresh();
-  await login(page, d.email);
+  await signIn(page, d.email);
   await page.getByRole('link', { name: 'Agenda' }).first().click();
   await heading(page, 'Agenda').waitFor();
   const upcoming = page.getByRole('list', { name: 'Upcoming appointments' });
@@ -323,7 +316,7 @@ test('the doctor sees bookings in the agenda, marks an outcome and cancels with 
   // Someone else's appointment is not shown.
   const stranger = await patientAccount('Eve Stranger');
   const sp = await fresh();
-  await login(sp.page, stranger.email);
+  await signIn(sp.page, stranger.email);
   await sp.page.goto(`/appointments/${a2.json.id}`);
   await sp.page.getByText('This appointment is not one of yours.').waitFor();
   assertClean(problems, 'agenda');
@@ -333,7 +326,7 @@ test('the doctor sees bookings in the agenda, marks an outcome and cancels with 
 test('the doctor edits the hours and is warned about bookings left outside', async () => {
   const d = await approvedDoctor('Dr Hours Nunes', 'Hourology', null);
   const { page, problems } = await fresh();
-  await login(page, d.email);
+  await signIn(page, d.email);
   await page.getByRole('link', { name: 'Your hours' }).click();
   await heading(page, 'Your hours').waitFor();
   await page.getByText('You have not published hours yet').waitFor();
@@ -409,7 +402,7 @@ test('a doctor without hours shows an empty week; a patient sets the time zone i
   await page.getByText('Dr No Hours has not published their hours yet').waitFor();
   await page.getByRole('link', { name: 'Log in' }).first().waitFor();
   await checkA11y(page, 'doctor without hours');
-  await login(page, me.email);
+  await signIn(page, me.email);
   await page.goto('/profile');
   await heading(page, 'Your profile').waitFor();
   assert.equal(await page.getByLabel('Time zone').inputValue(), 'UTC');

@@ -5,7 +5,7 @@
 // violations.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { PASSWORD, apiAccount, apiCall, checkA11y, createAdmin, launchBrowser, newContext, screenshot, startServer } from './harness.mjs';
+import { apiAccount, apiCall, checkA11y, createAdmin, launchBrowser, newContext, screenshot, startServer, signIn } from './harness.mjs';
 
 let server;
 let browser;
@@ -34,13 +34,6 @@ async function fresh() {
   return c;
 }
 
-async function login(page, email) {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('button', { name: 'Log out' }).waitFor();
-}
 
 test('patient and doctor chat: start from the profile, unread badge, typing, messages, read receipts', async () => {
   const doctor = await account({ role: 'doctor', name: 'Dr Ines Duarte', specialty: 'Cardiology', licence_number: 'MC-77', years_experience: 8, consultation_fee_cents: 5000 });
@@ -52,7 +45,7 @@ test('patient and doctor chat: start from the profile, unread badge, typing, mes
   await p.context.addInitScript(() => localStorage.setItem('medcore.chat.transport', 'polling'));
   const pollingRequests = [];
   p.page.on('request', (r) => { if (r.url().includes('/socket.io/')) pollingRequests.push(r.url()); });
-  await login(p.page, patient.email);
+  await signIn(p.page, patient.email);
   await p.page.goto(`/doctors/${doctor.id}`);
   await p.page.getByRole('button', { name: 'Start a chat' }).click();
   await p.page.getByRole('heading', { level: 1, name: 'Chat with Dr Ines Duarte' }).waitFor();
@@ -63,7 +56,7 @@ test('patient and doctor chat: start from the profile, unread badge, typing, mes
 
   // The doctor sees the conversation with one unread message, opens it.
   const d = await fresh();
-  await login(d.page, doctor.email);
+  await signIn(d.page, doctor.email);
   await d.page.getByRole('link', { name: 'Messages' }).click();
   await d.page.getByRole('heading', { level: 1, name: 'Messages' }).waitFor();
   const row = d.page.locator('.chat-list__link').filter({ hasText: 'Paulo Sousa' });
@@ -113,7 +106,7 @@ test('history scroll-back loads earlier messages', async () => {
     assert.equal(r.status, 201, r.text);
   }
   const p = await fresh();
-  await login(p.page, patient.email);
+  await signIn(p.page, patient.email);
   await p.page.goto(`/chat/${c.json.id}`);
   await p.page.getByText('note 35', { exact: true }).waitFor();
   assert.equal(await p.page.getByText('note 1', { exact: true }).count(), 0);
@@ -134,7 +127,7 @@ test('a doctor messages a patient from their appointment', async () => {
   const b = await call('POST', '/api/v1/appointments', { token: patient.token, body: { doctor_id: doctor.id, start } });
   assert.equal(b.status, 201, b.text);
   const d = await fresh();
-  await login(d.page, doctor.email);
+  await signIn(d.page, doctor.email);
   await d.page.goto(`/appointments/${b.json.id}`);
   await d.page.getByRole('button', { name: 'Message Tiago Booked' }).click();
   await d.page.getByRole('heading', { level: 1, name: 'Chat with Tiago Booked' }).waitFor();
@@ -147,7 +140,7 @@ test('a doctor messages a patient from their appointment', async () => {
 test('email alerts can be switched off from the settings page the mails link to', async () => {
   const patient = await account({ role: 'patient', name: 'Sara Quiet', date_of_birth: '1980-02-03', sex: 'female' });
   const p = await fresh();
-  await login(p.page, patient.email);
+  await signIn(p.page, patient.email);
   await p.page.goto('/profile');
   await p.page.getByRole('link', { name: 'Email alerts' }).click();
   await p.page.getByRole('heading', { level: 1, name: 'Email alerts' }).waitFor();

@@ -287,6 +287,15 @@ const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8
  * evaluated through the DevTools protocol (page.evaluate), which CSP does not govern; nothing in
  * the page's own policy is relaxed. Fails on serious or critical violations.
  */
+// Signs in through the login form and waits for the signed-in header (its "Log out" button).
+export async function signIn(page, email, password = PASSWORD) {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
+}
+
 export async function checkA11y(page, label) {
   const has = await page.evaluate(() => typeof window.axe !== 'undefined');
   if (!has) await page.evaluate(AXE_SOURCE + '\n;undefined');

@@ -11,8 +11,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import {
-  PASSWORD, apiAccount, apiCall, checkA11y, createAdmin, ham10000Images, launchBrowser, newContext, pickImage, screenshot, sql,
-  startServer,
+  apiAccount, apiCall, checkA11y, createAdmin, ham10000Images, launchBrowser, newContext, pickImage, screenshot, sql,
+  startServer, signIn,
 } from './harness.mjs';
 
 const IMAGES = ham10000Images();
@@ -71,13 +71,6 @@ async function fresh() {
 
 const heading = (page, name) => page.getByRole('heading', { level: 1, name, exact: true });
 
-async function login(page, email) {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('button', { name: 'Log out' }).waitFor();
-}
 
 const audited = (actorId, action) =>
   Number(sql(server, `SELECT count(*) AS n FROM audit_log WHERE actor_user_id = ${actorId} AND action = '${action}'`)[0].n);
@@ -102,7 +95,7 @@ test('a doctor opens the health record of a patient they treat: skin analysis, r
   const prediction = pr.json;
 
   const { page, problems } = await fresh();
-  await login(page, doctor.email);
+  await signIn(page, doctor.email);
   await page.goto(`/appointments/${booked.json.id}`);
   await heading(page, 'Appointment with Ana Lima').waitFor();
   await checkA11y(page, 'appointment (doctor)');
@@ -171,7 +164,7 @@ test('a doctor who does not treat the patient is told why, and nothing is read o
   const pr = await call('POST', '/api/v1/predictions/diabetes', { token: cleo.token, body: DIABETES });
   assert.equal(pr.status, 201, pr.text);
   const { page, problems } = await fresh();
-  await login(page, stranger.email);
+  await signIn(page, stranger.email);
   // A crafted link cannot put a name on the page: the name comes only from the API, which refuses.
   await page.goto(`/patients/${cleo.id}?name=${encodeURIComponent('Somebody Else')}`);
   await heading(page, 'Patient health record').waitFor();
@@ -191,7 +184,7 @@ test('a patient who only wrote to the doctor: the chat header links to an empty 
   const c = await call('POST', '/api/v1/conversations', { token: bo.token, body: { doctor_id: doctor.id } });
   assert.ok([200, 201].includes(c.status), c.text);
   const { page, problems } = await fresh();
-  await login(page, doctor.email);
+  await signIn(page, doctor.email);
   await page.goto(`/chat/${c.json.id}`);
   await heading(page, 'Chat with Bo Berg').waitFor();
   await page.getByRole('link', { name: 'Health record of Bo Berg' }).click();
@@ -209,7 +202,7 @@ test('the health record is for doctors only', async () => {
   await heading(page, 'Log in').waitFor();
   assert.match(page.url(), /\/login\?next=%2Fpatients%2F1/);
   const dana = await apiAccount(server, { role: 'patient', name: 'Dana Silva', date_of_birth: '1992-02-02', sex: 'female' });
-  await login(page, dana.email);
+  await signIn(page, dana.email);
   await page.goto(`/patients/${dana.id}`);
   await heading(page, 'Not allowed').waitFor();
 });
