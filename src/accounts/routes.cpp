@@ -247,7 +247,7 @@ void mount_accounts(http::Router& router, App& app) {
       anyone);
 
   router.get("/api/v1/patients/{id:int}", [svc](http::Context& ctx) {
-    const auto u = svc->patient_for(ctx.user(), ctx.params.integer("id"), meta_of(ctx));
+    const auto u = svc->patient_for(ctx, ctx.params.integer("id"));
     return http::Response::json(200, boost::json::object{{"id", u.id},
                                                           {"name", u.name},
                                                           {"date_of_birth", u.patient->date_of_birth},

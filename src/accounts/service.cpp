@@ -211,18 +211,13 @@ User AccountService::me(std::int64_t user_id) {
   });
 }
 
-User AccountService::patient_for(const http::Principal& viewer, std::int64_t patient_id, const RequestMeta& meta) {
-  const auto refusal = problems::forbidden("Only the patient and the doctors who treat them (an appointment or a conversation) can see this.");
-  if (viewer.role == "patient") {
-    if (viewer.user_id != patient_id) throw refusal;
-    return me(patient_id);
-  }
-  if (viewer.role != "doctor" || viewer.doctor_status != "approved") throw refusal;
+User AccountService::patient_for(const http::Context& ctx, std::int64_t patient_id) {
+  const auto refusal =
+      problems::forbidden("Only the patient and the doctors who treat them (an appointment or a conversation) can see this.");
   return app_.db->transaction([&](soci::session& sql) {
-    if (!care::doctor_treats_patient(sql, viewer.user_id, patient_id)) throw refusal;
+    care::authorise_patient_read(sql, ctx, patient_id, refusal, "patients.viewed");
     auto u = store::find_user(sql, patient_id);
-    if (!u || !u->patient) throw refusal;
-    audit::record(sql, entry(meta, "patients.viewed", patient_id));
+    if (!u || !u->patient) throw refusal;  // rolls the audit row back too
     return *u;
   });
 }

@@ -9,7 +9,10 @@
 #include "accounts/model.hpp"
 #include "accounts/sessions.hpp"
 #include "accounts/store.hpp"
-#include "http/context.hpp"
+
+namespace medcore::http {
+struct Context;
+}
 
 namespace medcore {
 struct App;
@@ -62,10 +65,10 @@ class AccountService {
 
   User me(std::int64_t user_id);
   // A patient as their doctors see them (name, date of birth, sex), so a doctor's screens name the
-  // patient from the database, never from a link. The patient themselves and the approved doctors
-  // who treat them (care::doctor_treats_patient) only; a doctor's read is audited. 403 otherwise,
-  // also for an id that is not a patient.
-  User patient_for(const http::Principal& viewer, std::int64_t patient_id, const RequestMeta& meta);
+  // patient from the database, never from a link. Read under care::authorise_patient_read (the
+  // patient; approved treating doctors, audited `patients.viewed`); 403 otherwise, also for an id
+  // that is not a patient.
+  User patient_for(const http::Context& ctx, std::int64_t patient_id);
   User update_me(std::int64_t user_id, const store::ProfilePatch& patch);
 
   Page<DoctorView> directory(std::optional<std::string> specialty, std::optional<std::string> q,

@@ -2,6 +2,10 @@
 
 #include <soci/soci.h>
 
+#include "audit/audit.hpp"
+#include "core/problem.hpp"
+#include "http/context.hpp"
+
 namespace medcore::care {
 
 bool doctor_treats_patient(soci::session& sql, std::int64_t doctor_id, std::int64_t patient_id) {
@@ -13,6 +17,19 @@ bool doctor_treats_patient(soci::session& sql, std::int64_t doctor_id, std::int6
          "UNION ALL SELECT 1 FROM conversations WHERE doctor_id = :d2 AND patient_id = :p2 LIMIT 1",
       soci::use(doctor), soci::use(patient), soci::use(doctor), soci::use(patient), soci::into(found, ind);
   return sql.got_data() && ind == soci::i_ok;
+}
+
+void authorise_patient_read(soci::session& sql, const http::Context& ctx, std::int64_t patient_id,
+                            const Problem& refusal, std::string action, boost::json::object details) {
+  const auto& who = ctx.user();
+  if (who.role == "patient") {
+    if (who.user_id != patient_id) throw refusal;
+    return;
+  }
+  if (who.role != "doctor" || who.doctor_status != "approved" || !doctor_treats_patient(sql, who.user_id, patient_id))
+    throw refusal;
+  details["route"] = ctx.route;
+  audit::record(sql, audit::entry_from(ctx, std::move(action), patient_id, std::move(details)));
 }
 
 }  // namespace medcore::care

@@ -1,6 +1,7 @@
 #include "http/message.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <cctype>
 
 namespace medcore::http {
 
@@ -8,6 +9,14 @@ std::optional<std::string_view> Request::header(std::string_view lower_name) con
   for (const auto& h : headers)
     if (h.name == lower_name) return std::string_view{h.value};
   return std::nullopt;
+}
+
+std::string Request::media_type() const {
+  const auto type = header("content-type").value_or("");
+  std::string lower(type.substr(0, type.find(';')));
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  while (!lower.empty() && (lower.back() == ' ' || lower.back() == '\t')) lower.pop_back();
+  return lower;
 }
 
 namespace {

@@ -29,6 +29,8 @@ struct Request {
 
   // First header with that (lower-case) name.
   std::optional<std::string_view> header(std::string_view lower_name) const;
+  // The Content-Type's media type, lower-case, without parameters ("" when absent).
+  std::string media_type() const;
   // Percent-decoded query parameter; nullopt when absent.
   std::optional<std::string> query_param(std::string_view key) const;
   // Value of one cookie from the Cookie header.

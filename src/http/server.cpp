@@ -251,11 +251,7 @@ asio::awaitable<Response> Server::Impl::handle(Request& req, RouteMatch& match, 
       }
     }
     if (route.options.json_body && !req.body.empty()) {
-      auto type = req.header("content-type").value_or("");
-      std::string lower(type.substr(0, type.find(';')));
-      for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      while (!lower.empty() && lower.back() == ' ') lower.pop_back();
-      if (lower != "application/json")
+      if (req.media_type() != "application/json")
         co_return problem_response(problems::unsupported_media_type("Send the body as application/json."), req.path,
                                    request_id);
     }

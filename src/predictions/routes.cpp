@@ -5,7 +5,6 @@
 #include <boost/json.hpp>
 
 #include "app/app.hpp"
-#include "audit/audit.hpp"
 #include "care/relationship.hpp"
 #include "core/paging.hpp"
 #include "core/problem.hpp"
@@ -97,10 +96,10 @@ void mount_predictions(http::Router& router, App& app, std::shared_ptr<const Mod
         200, db::newest_first_page(*app.db, std::move(q), ctx.request.query_param("cursor"), limit, item_from_row));
   });
 
-  // A doctor reads the history of a patient they treat (an appointment, or later a conversation);
-  // every such read is in the audit log. A patient may read their own here too; nobody else.
+  // A doctor reads the history of a patient they treat (an appointment or a conversation); every
+  // such read is in the audit log. A patient may read their own here too; nobody else.
   router.get("/api/v1/patients/{id:int}/predictions", [&app, models](http::Context& ctx) {
-    const auto& who = ctx.user();
+    ctx.user();  // signed in (401) before anything else is looked at
     const std::int64_t patient_id = ctx.params.integer("id");
     const int limit = paging::parse_limit(ctx.request.query_param("limit"));
     db::Query q(kColumns);
@@ -108,21 +107,16 @@ void mount_predictions(http::Router& router, App& app, std::shared_ptr<const Mod
     filter_by_model(q, ctx, models);
     const auto cursor = ctx.request.query_param("cursor");
     if (cursor) paging::decode_cursor(*cursor);  // a bad cursor is refused before anything is audited
-    if (who.role == "patient") {
-      if (who.user_id != patient_id) throw problems::forbidden("You can only see your own predictions.");
-    } else {
-      // Admins do not read health data; nor does a doctor who is not (or no longer) approved.
-      if (who.role != "doctor") throw problems::forbidden("Only the patient and their doctors can see this.");
-      if (who.doctor_status != "approved")
-        throw problems::forbidden("Only approved doctors can see patients' health data.");
-      app.db->transaction([&](soci::session& sql) {
-        if (!care::doctor_treats_patient(sql, who.user_id, patient_id))
-          throw problems::forbidden("You can only see the predictions of patients you treat: an appointment or a conversation.");
-        json::object details{{"what", "predictions"}, {"route", ctx.route}};
-        if (auto model = ctx.request.query_param("model"); model && !model->empty()) details["model"] = *model;
-        audit::record(sql, audit::entry_from(ctx, "health.predictions_viewed", patient_id, std::move(details)));
-      });
-    }
+    // Admins do not read health data; nor does a doctor who is not (or no longer) approved.
+    json::object details{{"what", "predictions"}};
+    if (auto model = ctx.request.query_param("model"); model && !model->empty()) details["model"] = *model;
+    app.db->transaction([&](soci::session& sql) {
+      care::authorise_patient_read(
+          sql, ctx, patient_id,
+          problems::forbidden("Only the patient and the doctors who treat them (an appointment or a conversation) can "
+                              "see these predictions."),
+          "health.predictions_viewed", std::move(details));
+    });
     return http::Response::json(200, db::newest_first_page(*app.db, std::move(q), cursor, limit, item_from_row));
   });
 }

@@ -3,9 +3,9 @@
 #include <soci/soci.h>
 
 #include <boost/json.hpp>
+#include <optional>
 
 #include "app/app.hpp"
-#include "audit/audit.hpp"
 #include "care/relationship.hpp"
 #include "core/crypto.hpp"
 #include "core/paging.hpp"
@@ -26,28 +26,15 @@ const Classifier& loaded(const std::shared_ptr<const Classifier>& c) {
 }
 
 void require_image_type(const http::Request& req) {
-  auto type = std::string(req.header("content-type").value_or(""));
-  type = type.substr(0, type.find(';'));
-  for (auto& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  while (!type.empty() && type.back() == ' ') type.pop_back();
+  const auto type = req.media_type();
   if (type != "image/jpeg" && type != "image/png" && type != "image/webp")
     throw problems::unsupported_media_type("Send the image itself as the body, as image/jpeg, image/png or image/webp.");
 }
 
-// Who may read an analysis of `patient_id`: the patient, or an approved doctor who treats them
-// (that read is audited, in the same transaction). Everyone else is told `refusal`.
+// The patient, or an approved doctor who treats them (audited); everyone else is told `refusal`.
 void authorise_read(soci::session& sql, const http::Context& ctx, std::int64_t patient_id, const Problem& refusal,
                     json::object details) {
-  const auto& who = ctx.user();
-  if (who.role == "patient") {
-    if (who.user_id != patient_id) throw refusal;
-    return;
-  }
-  if (who.role != "doctor" || who.doctor_status != "approved" ||
-      !care::doctor_treats_patient(sql, who.user_id, patient_id))
-    throw refusal;
-  details["route"] = ctx.route;
-  audit::record(sql, audit::entry_from(ctx, "health.skin_analyses_viewed", patient_id, std::move(details)));
+  care::authorise_patient_read(sql, ctx, patient_id, refusal, "health.skin_analyses_viewed", std::move(details));
 }
 
 }  // namespace
@@ -83,32 +70,37 @@ void mount_skin(http::Router& router, App& app, std::shared_ptr<const Classifier
         200, db::newest_first_page(*app.db, std::move(q), ctx.request.query_param("cursor"), limit, item_from_row));
   });
 
-  // One analysis, or its thumbnail: unknown and not-yours look the same (404).
-  const auto read_one = [&app](http::Context& ctx, bool thumbnail) {
+  // One analysis, or its thumbnail: unknown and not-yours look the same (404). One query each: the
+  // JSON read never loads the thumbnail, the thumbnail read never parses the stored result.
+  const auto not_found = [](long long id) {
+    return problems::not_found("There is no skin analysis " + std::to_string(id) + " you can see.");
+  };
+  router.get("/api/v1/skin/analyses/{id:int}", [&app, not_found](http::Context& ctx) {
     const long long id = ctx.params.integer("id");
-    const auto refusal = problems::not_found("There is no skin analysis " + std::to_string(id) + " you can see.");
+    return app.db->transaction([&](soci::session& sql) {
+      std::optional<json::object> item;
+      db::Query q(kColumns);
+      q.sql(" WHERE id = ").value(id);
+      q.each(sql, [&](const soci::row& r) { item = item_from_row(r); });
+      if (!item) throw not_found(id);
+      authorise_read(sql, ctx, item->at("patient_id").as_int64(), not_found(id), {{"what", "skin_analysis"}, {"analysis_id", id}});
+      return http::Response::json(200, *item);
+    });
+  });
+  router.get("/api/v1/skin/analyses/{id:int}/thumbnail", [&app, not_found](http::Context& ctx) {
+    const long long id = ctx.params.integer("id");
     return app.db->transaction([&](soci::session& sql) {
       long long patient_id = 0;
       std::string thumb;
       sql << "SELECT patient_id, thumbnail FROM skin_analyses WHERE id = :id", soci::use(id), soci::into(patient_id),
           soci::into(thumb);
-      if (!sql.got_data()) throw refusal;
-      authorise_read(sql, ctx, patient_id, refusal,
-                     {{"what", thumbnail ? "skin_thumbnail" : "skin_analysis"}, {"analysis_id", id}});
-      if (thumbnail) {
-        std::string jpeg;
-        if (!crypto::base64url_decode(thumb, jpeg)) throw std::runtime_error("stored thumbnail is not base64url");
-        return http::Response::text(200, std::move(jpeg), "image/jpeg").header("cache-control", "private, max-age=3600");
-      }
-      json::object item;
-      db::Query q(kColumns);
-      q.sql(" WHERE id = ").value(id);
-      q.each(sql, [&](const soci::row& r) { item = item_from_row(r); });
-      return http::Response::json(200, item);
+      if (!sql.got_data()) throw not_found(id);
+      authorise_read(sql, ctx, patient_id, not_found(id), {{"what", "skin_thumbnail"}, {"analysis_id", id}});
+      std::string jpeg;
+      if (!crypto::base64url_decode(thumb, jpeg)) throw std::runtime_error("stored thumbnail is not base64url");
+      return http::Response::text(200, std::move(jpeg), "image/jpeg").header("cache-control", "private, max-age=3600");
     });
-  };
-  router.get("/api/v1/skin/analyses/{id:int}", [read_one](http::Context& ctx) { return read_one(ctx, false); });
-  router.get("/api/v1/skin/analyses/{id:int}/thumbnail", [read_one](http::Context& ctx) { return read_one(ctx, true); });
+  });
 
   router.get("/api/v1/patients/{id:int}/skin-analyses", [&app](http::Context& ctx) {
     const std::int64_t patient_id = ctx.params.integer("id");

@@ -8,6 +8,7 @@
 #include "core/problem.hpp"
 #include "core/time.hpp"
 #include "db/query.hpp"
+#include "ml/json_text.hpp"
 #include "skin/model.hpp"
 
 namespace medcore::skin {
@@ -48,7 +49,7 @@ std::string_view format_name(vision::ImageFormat f) {
 }
 
 json::object class_entry(const ClassProbability& c) {
-  return {{"class", c.code}, {"name", c.name}, {"probability", std::round(c.probability * 10000) / 10000}};
+  return {{"class", c.code}, {"name", c.name}, {"probability", ml::round_to(c.probability, 4)}};
 }
 
 }  // namespace
@@ -75,7 +76,7 @@ Analysis analyse(const Classifier& classifier, std::span<const std::uint8_t> ima
 
   json::object all;
   for (int k = 0; k < kClasses; ++k)
-    all[vision::skin_class_codes[k]] = std::round(probabilities[k] * 10000) / 10000;
+    all[vision::skin_class_codes[k]] = ml::round_to(probabilities[k], 4);
   json::array top;
   for (const auto& c : a.top) top.push_back(class_entry(c));
   json::array steps;
@@ -85,7 +86,7 @@ Analysis analyse(const Classifier& classifier, std::span<const std::uint8_t> ima
   out.result = {
       {"model", {{"name", "skin lesion classifier"}, {"version", config.version}, {"card_url", kCardUrl}}},
       {"prediction", class_entry(a.predicted)},
-      {"confidence", std::round(a.predicted.probability * 10000) / 10000},
+      {"confidence", ml::round_to(a.predicted.probability, 4)},
       {"uncertain", a.uncertain},
       {"top", std::move(top)},
       {"probabilities", std::move(all)},
