@@ -132,7 +132,7 @@ describe('Engine.IO and Socket.IO on the wire', { skip }, () => {
       res = await poll(sid);
       const records = (await res.text()).split('\x1e');
       assert.match(records[0], /^40\{"sid":"[^"]+"\}$/);
-      assert.deepEqual(records.slice(1), ['42["auth",null]', '42["message-back","a"]', '42["message-back",1,{"b":[true]}]']);
+      assert.deepEqual(records.slice(1), ['42["auth",{}]', '42["message-back","a"]', '42["message-back",1,{"b":[true]}]']);
     });
 
     it('carries binary attachments as base64 records', async () => {
@@ -319,7 +319,7 @@ describe('Engine.IO and Socket.IO on the wire', { skip }, () => {
       const raw = await connectRaw('40');
       const answer = await raw.next();
       assert.match(answer, /^40\{"sid":"[A-Za-z0-9_-]+"\}$/);
-      assert.equal(await raw.next(), '42["auth",null]');
+      assert.equal(await raw.next(), '42["auth",{}]');
       raw.close();
     });
 
@@ -370,7 +370,7 @@ describe('Engine.IO and Socket.IO on the wire', { skip }, () => {
       const raw = await sioWebSocket(WS);
       raw.send('40/custom');
       assert.match(await raw.next(), /^40\/custom,/);
-      assert.equal(await raw.next(), '42/custom,["auth",null]');
+      assert.equal(await raw.next(), '42/custom,["auth",{}]');
       raw.send('41/custom');
       raw.send('42/custom,["message","ignored"]');
       raw.send('42["message","message to main namespace"]');
