@@ -17,10 +17,9 @@
 // arrive while a case waits for something else are answered instead of failing the case.
 import { describe, it, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { WebSocket } from 'ws';
 import { PG_URL } from './harness.mjs';
-import { PING_INTERVAL, PING_TIMEOUT, startEcho } from './support/socketio.mjs';
+import { PING_INTERVAL, PING_TIMEOUT, heldPoll, startEcho } from './support/socketio.mjs';
 
 const skip = PG_URL ? 'the Socket.IO conformance suite runs in the SQLite pass only' : false;
 const CONNECT_TIMEOUT = 1000;  // `medcore dev socketio-echo`
@@ -97,23 +96,6 @@ describe('Socket.IO protocol conformance (the public test suite\'s cases)', { sk
     assert.equal(response.status, 200);
     const content = await response.text();
     return JSON.parse(content.substring(1)).sid;
-  }
-
-  // A poll on a connection of its own; `sent` resolves once the request is handed to the OS, so a
-  // request made after it reaches the server second.
-  function heldPoll(sid) {
-    let sent;
-    const response = new Promise((resolve, reject) => {
-      const req = http.get(pollUrl(`&sid=${sid}`), { agent: false }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => { text += d; });
-        res.on('end', () => resolve({ status: res.statusCode, text }));
-      });
-      req.on('error', reject);
-      sent = new Promise((r) => req.on('finish', r));
-    });
-    return { sent, response };
   }
 
   async function initSocketIOConnection() {
@@ -245,7 +227,7 @@ describe('Socket.IO protocol conformance (the public test suite\'s cases)', { sk
     describe('close', () => {
       it('forcefully closes a long-polling session', async () => {
         const sid = await initLongPollingSession();
-        const pending = heldPoll(sid);
+        const pending = heldPoll(URL, sid);
         await pending.sent;
         const pushResponse = await push(sid, '1');
         assert.equal(pushResponse.status, 200);
