@@ -23,6 +23,7 @@ struct DevCli {
   std::string log_level = "warn";
   int ping_interval_ms = 300;
   int ping_timeout_ms = 200;
+  int connect_timeout_ms = 1000;
   std::string adapter_url;
 };
 
@@ -38,6 +39,8 @@ std::shared_ptr<DevCli> add_dev_commands(CLI::App* dev) {
   // The conformance values are the defaults; the benchmark uses Socket.IO's defaults (25 s / 20 s).
   cli->echo->add_option("--ping-interval-ms", cli->ping_interval_ms, "Heartbeat interval")->check(CLI::Range(50, 600000));
   cli->echo->add_option("--ping-timeout-ms", cli->ping_timeout_ms, "Heartbeat timeout")->check(CLI::Range(50, 600000));
+  cli->echo->add_option("--connect-timeout-ms", cli->connect_timeout_ms,
+                         "Time a connection has to join a namespace")->check(CLI::Range(50, 600000));
   return cli;
 }
 
@@ -102,7 +105,7 @@ int run_echo(const DevCli& cli) {
   options.ping_interval_ms = cli.ping_interval_ms;
   options.ping_timeout_ms = cli.ping_timeout_ms;
   options.max_payload = 1000000;
-  options.connect_timeout_ms = 1000;
+  options.connect_timeout_ms = cli.connect_timeout_ms;
   options.cors_origin = "*";
   http::Router router;  // nothing but /socket.io/ (everything else is a 404)
   WorkerPool general("general", 1, 64);

@@ -332,6 +332,11 @@ std::optional<std::string> validate(const Packet& p) {
   return std::nullopt;
 }
 
+json::object connect_auth(const Packet& connect) {
+  if (const auto* payload = connect.data ? connect.data->if_object() : nullptr) return *payload;
+  return {};
+}
+
 Decoder::Result Decoder::feed_text(std::string_view s) {
   auto fail = [](std::string why) { return Result{Status::error, {}, std::move(why)}; };
   if (pending_) return fail("text packet while binary attachments were expected");

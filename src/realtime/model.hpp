@@ -131,6 +131,11 @@ class Decoder {
 // placeholders refer to existing attachments.
 std::optional<std::string> validate(const Packet& p);
 
+// The `auth` a namespace's hooks and handlers see for a (validated) CONNECT: its payload, or an
+// empty object when the client sent none — as the reference server does, so a handler can read
+// fields of it without a null check and `socket.handshake.auth` means the same on every server.
+boost::json::object connect_auth(const Packet& connect);
+
 }  // namespace sio
 
 // One emit to a set of rooms, as adapters carry it between instances.

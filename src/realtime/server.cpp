@@ -206,7 +206,7 @@ struct ServerImpl final : EngineHandler {
     socket->handshake.headers = request.headers;
     socket->handshake.query = request.query;
     socket->handshake.remote_ip = request.remote_ip;
-    socket->handshake.auth = p.data ? std::move(*p.data) : json::value(nullptr);
+    socket->handshake.auth = sio::connect_auth(p);
     client.sockets[p.nsp] = socket;
     if (!ns->auth) {
       finish_connect(socket, std::nullopt);

@@ -54,7 +54,7 @@ struct Handshake {
   std::map<std::string, std::string> headers;  // lower-case names (cookie, authorization, origin...)
   std::map<std::string, std::string> query;
   std::string remote_ip;
-  boost::json::value auth;  // the CONNECT payload; null when none
+  boost::json::value auth;  // the CONNECT payload; an empty object when none
   std::string header(const std::string& lower_name) const;
 };
 

@@ -241,6 +241,14 @@ TEST(SocketIoCodec, RoundTripsThroughTheDecoder) {
   EXPECT_EQ(*back.data, *p.data);
 }
 
+TEST(SocketIoHandshake, AuthIsTheConnectPayloadOrAnEmptyObject) {
+  EXPECT_EQ(sio::connect_auth(decode_one("0")), json::object());
+  EXPECT_EQ(sio::connect_auth(decode_one("0/custom,")), json::object());
+  EXPECT_EQ(sio::connect_auth(decode_one("0{}")), json::object());
+  EXPECT_EQ(sio::connect_auth(decode_one(R"(0/custom,{"token":"abc","n":[1]})")),
+            (json::object{{"token", "abc"}, {"n", json::array{1}}}));
+}
+
 TEST(Broadcasts, EncodeAndDecodeBetweenInstances) {
   BroadcastPacket b;
   b.nsp = "/chat";

@@ -1,6 +1,7 @@
 // Helpers for the realtime suites: start `medcore dev socketio-echo`, raw HTTP long-polling and
 // raw WebSocket peers that speak Engine.IO by hand.
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { WebSocket } from 'ws';
 import { BIN, freePort } from '../harness.mjs';
 
@@ -62,6 +63,25 @@ export async function openPolling(base) {
   const text = await res.text();
   if (res.status !== 200 || text[0] !== '0') throw new Error(`handshake failed: ${res.status} ${text}`);
   return JSON.parse(text.substring(1)).sid;
+}
+
+// A long-polling GET on a connection of its own: `sent` resolves once the request is handed to
+// the OS (so a request made after that reaches the server second), `response` with
+// { status, text }. The server gives no signal that a poll is parked; this orders two requests
+// without a sleep.
+export function heldPoll(base, sid) {
+  let sent;
+  const response = new Promise((resolve, reject) => {
+    const req = http.get(eioUrl(base, `&sid=${sid}`), { agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', reject);
+    sent = new Promise((r) => req.on('finish', r));
+  });
+  return { sent, response };
 }
 
 // A WebSocket that queues what it receives: next() resolves the next message (strings for text
