@@ -254,16 +254,13 @@ describe('connections and limits', () => {
   });
 
   it('body over 1 MiB → 413 problem+json', async () => {
+    // The whole body is sent: the server answers 413 and only then shuts its side down (FIN after
+    // the answer), so a client always reads the 413 — no retry with a different request.
     const body = JSON.stringify({ email: 'a@b.org', password: 'x'.repeat(1024 * 1024 + 10) });
-    const r = await api(server, 'POST', '/api/v1/auth/login', { raw: body }).catch((e) => ({ error: e }));
-    if (r.error) {
-      // The server may close the connection after answering before reading everything; retry with raw socket.
-      const rr = await rawRequest(server, `POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
-      assert.equal(rr.status, 413);
-      assert.match(rr.headers['content-type'] || '', /^application\/problem\+json/);
-    } else {
-      assertProblem(r, 413, 'payload-too-large');
-    }
+    assertProblem(await api(server, 'POST', '/api/v1/auth/login', { raw: body }), 413, 'payload-too-large');
+    const sent = await rawRequest(server, `POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    assert.equal(sent.status, 413, `whole body on a raw socket: ${sent.status} timedOut=${sent.timedOut}`);
+    assert.match(sent.headers['content-type'] || '', /^application\/problem\+json/);
     // Announced length alone is enough to refuse.
     const rr = await rawRequest(server, `POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${2 * 1024 * 1024}\r\nConnection: close\r\n\r\n{`, { timeoutMs: 5000 });
     assert.equal(rr.status, 413, `announced 2 MiB: ${rr.status} timedOut=${rr.timedOut}`);
@@ -284,12 +281,15 @@ describe('connections and limits', () => {
 
 describe('graceful shutdown', () => {
   it('SIGTERM lets an in-flight request finish, then exits 0', async () => {
-    const s = await startServer();
+    // One hashing worker: of three logins one runs and two wait in its queue, which /metrics shows.
+    const s = await startServer({ env: { MEDCORE_HASH_WORKERS: '1' } });
     try {
       const p = await signupPatient(s);
-      // Several argon2 logins in flight, then SIGTERM while they run.
+      // Several argon2 logins in flight, then SIGTERM while they run — once the server has them all.
       const inflight = [0, 1, 2].map(() => api(s, 'POST', '/api/v1/auth/login', { body: { email: p.email, password: PASSWORD } }));
-      await sleep(30);
+      const queued = async () => Number(/^medcore_auth_queue_depth (\d+)/m.exec((await api(s, 'GET', '/metrics')).text)?.[1]);
+      const deadline = Date.now() + 10_000;
+      while ((await queued()) < 2) assert.ok(Date.now() < deadline, 'the three logins reached the hashing pool');
       s.child.kill('SIGTERM');
       const results = await Promise.all(inflight);
       for (const r of results) assert.equal(r.status, 200, `in-flight login finished: ${r.status} ${r.text}`);
