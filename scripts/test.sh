@@ -5,6 +5,8 @@
 #   3. build + run ASan/UBSan units    7. the Node API suite (tests/api) on SQLite, then on PostgreSQL
 #   4. ctest (unit tests) in build/    8. stop PostgreSQL
 #   9. build web/ and run its end-to-end tests (web/e2e) in Chromium; print a summary
+# Every suite's skipped tests are listed; a skip that tests/skips.allow does not name for that pass
+# fails the suite (scripts/check-skips.mjs), and so does a suite skipped as a whole.
 # Fail-fast: the first failing step ends the run (MEDCORE_TEST_KEEP_GOING=1 runs every suite
 # anyway). Whatever happens, the cluster and any child process are stopped and the summary ends
 # with one line "N passed, N failed" counting suites; the exit status is non-zero if any failed.
