@@ -5,6 +5,8 @@
 #   3. build + run ASan/UBSan units    7. the Node API suite (tests/api) on SQLite, then on PostgreSQL
 #   4. ctest (unit tests) in build/    8. stop PostgreSQL
 #   9. build web/ and run its end-to-end tests (web/e2e) in Chromium; print a summary
+# Every suite's skipped tests are listed; a skip that tests/skips.allow does not name for that pass
+# fails the suite (scripts/check-skips.mjs), and so does a suite skipped as a whole.
 # Fail-fast: the first failing step ends the run (MEDCORE_TEST_KEEP_GOING=1 runs every suite
 # anyway). Whatever happens, the cluster and any child process are stopped and the summary ends
 # with one line "N passed, N failed" counting suites; the exit status is non-zero if any failed.
@@ -75,12 +77,23 @@ step() {
   fi
 }
 
-# suite NAME CMD...: a test suite; counted in the summary.
+# suite NAME CMD...: a test suite; counted in the summary. Its output (node --test's TAP) and any
+# GoogleTest JSON reports (GTEST_OUTPUT, inherited by ctest's processes too) land in a report
+# directory; scripts/check-skips.mjs lists every skipped test and fails the suite for a skip that
+# tests/skips.allow does not list for this pass, so a suite cannot pass by not running.
 suite() {
   local name=$1; shift
   log "$name"
   local t0=$SECONDS rc=0
-  timeout -k 10 "$SUITE_TIMEOUT" "$@" || rc=$?
+  local report
+  report=$TMP/reports/$(printf '%s' "$name" | tr -c 'A-Za-z0-9' '_')
+  mkdir -p "$report"
+  { GTEST_OUTPUT="json:$report/" timeout -k 10 "$SUITE_TIMEOUT" "$@" 2>&1 && echo 0 >"$report/rc" || echo $? >"$report/rc"; } \
+    | tee "$report/output.log"
+  rc=$(cat "$report/rc")
+  if [ "$rc" -eq 0 ]; then
+    node scripts/check-skips.mjs --pass "$name" "$report" || rc=$?
+  fi
   local secs=$(( SECONDS - t0 ))
   if [ "$rc" -eq 0 ]; then
     summary+=("$name|passed|$secs"); passed=$(( passed + 1 ))
@@ -93,10 +106,18 @@ suite() {
   fi
 }
 
+# skip NAME REASON: a suite that cannot run here. Allowed only when tests/skips.allow lists
+# "NAME | (whole suite) | …"; otherwise it counts as a failed suite.
 skip() {
-  summary+=("$1|skipped|0")
   log "$1"
-  echo "-- $1: skipped ($2)"
+  if node scripts/check-skips.mjs --pass "$1" --suite-skip "$2"; then
+    summary+=("$1|skipped|0")
+    echo "-- $1: skipped ($2)"
+  else
+    summary+=("$1|FAILED|0"); failed=$(( failed + 1 ))
+    echo "-- $1: FAILED: skipped ($2), not on tests/skips.allow" >&2
+    [ "$KEEP_GOING" = 1 ] || exit 1
+  fi
 }
 
 # --- build ----------------------------------------------------------------------------------
@@ -109,7 +130,9 @@ step "build build-asan/ (ASan+UBSan)" \
 suite "unit tests (ASan+UBSan)" \
   env ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
   build-asan/medcore_unit_tests --gtest_brief=1
-suite "unit tests (ctest, build/)" ctest --test-dir build --output-on-failure -j 2
+# ctest reports its skips itself ("***Skipped"); its parallel GoogleTest processes must not race
+# for one JSON report name.
+suite "unit tests (ctest, build/)" env -u GTEST_OUTPUT ctest --test-dir build --output-on-failure -j 2
 
 # --- tabular risk models (issue 7) ------------------------------------------------------------
 # Retrain each model quickly (2x5-fold, no search: the committed hyper-parameters) into a
@@ -215,9 +238,9 @@ if [ -n "$api_tests" ]; then
     step "npm dependencies of tests/api" api_deps
   fi
   suite "API tests (SQLite)" \
-    env -u MEDCORE_TEST_PG_URL node --test tests/api/
+    env -u MEDCORE_TEST_PG_URL node --test --test-reporter=tap tests/api/
   suite "API tests (PostgreSQL)" \
-    env MEDCORE_TEST_PG_URL="$PG_URL" node --test tests/api/
+    env MEDCORE_TEST_PG_URL="$PG_URL" node --test --test-reporter=tap tests/api/
 else
   skip "API tests" "tests/api has no test files yet"
 fi
@@ -230,7 +253,7 @@ step "stop PostgreSQL" scripts/pg.sh stop "$PG_DIR"
 if [ -f web/package.json ]; then
   suite "web e2e (SQLite, Chromium)" bash -c '
     if [ docs/openapi.json -nt web/dist/.medcore-build-stamp ]; then rm -f web/dist/.medcore-build-stamp; fi
-    scripts/build-web.sh && cd web && node --test --test-concurrency=1 e2e/'
+    scripts/build-web.sh && cd web && node --test --test-reporter=tap --test-concurrency=1 e2e/'
 else
   skip "web e2e" "web/ does not exist yet"
 fi

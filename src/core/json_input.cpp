@@ -43,14 +43,26 @@ void JsonInput::fail(std::string field, std::string message) {
 const boost::json::value* JsonInput::lookup(std::string_view field, bool required) {
   seen_.emplace(field);
   auto it = object_.find(field);
-  if (it == object_.end() || it->value().is_null()) {
+  if (it == object_.end()) {
     if (required) fail(std::string(field), "is required");
+    return nullptr;
+  }
+  if (it->value().is_null()) {
+    // A null is refused, not read as "left out": on a PATCH a client sending null to clear a
+    // field would otherwise get 200 with the field unchanged.
+    fail(std::string(field), required ? "is required" : "must not be null: leave the field out instead");
     return nullptr;
   }
   return &it->value();
 }
 
-const boost::json::value* JsonInput::raw(std::string_view field) { return lookup(field, false); }
+const boost::json::value* JsonInput::raw(std::string_view field) {
+  // The caller judges the value, null included (some fields document null).
+  seen_.emplace(field);
+  auto it = object_.find(field);
+  if (it == object_.end() || it->value().is_null()) return nullptr;
+  return &it->value();
+}
 
 static bool has_forbidden_control(std::string_view s, bool multiline) {
   for (unsigned char c : s) {

@@ -47,7 +47,8 @@ class JsonInput {
   std::optional<std::string> time_zone(std::string_view field, bool required = false);
   // Password: 10-128 characters, kept exactly as given (no trimming).
   std::optional<std::string> password(std::string_view field, bool required = false);
-  // A free-form JSON value nobody validates here (caller does).
+  // A free-form JSON value nobody validates here (caller does); null and absent are both nullptr.
+  // The typed readers above refuse an explicit null (422), optional or not.
   const boost::json::value* raw(std::string_view field);
 
   bool present(std::string_view field) const;  // present and not null

@@ -5,6 +5,7 @@
 #include <boost/beast.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
+#include <array>
 #include <chrono>
 #include <limits>
 #include <csignal>
@@ -30,6 +31,10 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kDefaultBodyLimit = 1 << 20;
+// Lingering close after an answer sent before the request was read to its end (413, 431, 400):
+// how long and how much of what the client is still sending is read and dropped.
+constexpr auto kLingerTime = 2s;
+constexpr std::size_t kLingerBytes = 32u << 20;
 
 struct PoolFull {};
 
@@ -310,8 +315,23 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
       res.body() = std::move(r.body);
       res.prepare_payload();
       stream.expires_after(std::chrono::seconds(options.read_timeout_seconds));
-      co_await bhttp::async_write(stream, res, use_tuple);
+      auto [write_ec, written] = co_await bhttp::async_write(stream, res, use_tuple);
+      (void)written;
       metrics().observe_request("(unmatched)", "-", r.status, 0);
+      if (write_ec) co_return;
+      // Closing now, with the rest of the request unread, would send a TCP reset, which can reach
+      // the client before it has read this answer: it would see a broken pipe instead of the 413.
+      // So stop sending (FIN after the answer) and drop what still arrives until the client closes,
+      // for a bounded time and size — nginx's lingering close.
+      boost::system::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      stream.expires_after(kLingerTime);
+      std::array<char, 16 * 1024> sink;
+      for (std::size_t drained = 0; drained < kLingerBytes;) {
+        auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
+        if (ec) break;
+        drained += n;
+      }
     };
     if (read_ec) {
       if (read_ec == bhttp::error::header_limit) {

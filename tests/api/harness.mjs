@@ -8,6 +8,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
+import { contractIssues } from './support/contract.mjs';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = path.resolve(REPO_ROOT, process.env.MEDCORE_BIN || 'build/medcore');
@@ -168,19 +169,50 @@ export async function startServer(opts = {}) {
   running.add(server);
   const deadline = Date.now() + 20_000;
   let lastErr = '';
-  while (Date.now() < deadline) {
+  let ready = false;
+  while (!ready && Date.now() < deadline) {
     if (exitInfo) break;
     try {
       const r = await fetch(ctx.url + '/readyz', { signal: AbortSignal.timeout(2000) });
       await r.arrayBuffer();
-      if (r.status === 200) return server;
-      lastErr = `readyz ${r.status}`;
+      ready = r.status === 200;
+      if (!ready) lastErr = `readyz ${r.status}`;
     } catch (e) { lastErr = String(e.cause?.code || e.message); }
-    await sleep(100);
+    if (!ready) await sleep(100);
+  }
+  if (ready) {
+    try {
+      assertDialect(server);
+    } catch (e) {
+      await server.stop({ signal: 'SIGKILL' }).catch(() => {});
+      throw e;
+    }
+    return server;
   }
   await server.stop({ signal: 'SIGKILL' }).catch(() => {});
   throw new Error(`medcore did not become ready (${exitInfo ? `exited ${JSON.stringify(exitInfo)}` : lastErr})\n` +
     `--- stderr ---\n${out.stderr.slice(-4000)}\n--- stdout ---\n${out.stdout.slice(-4000)}`);
+}
+
+// The pass runs on the database it claims to: asked of the database, not of the environment. On
+// PostgreSQL the server's pool must hold connections to its fresh database and have migrated it;
+// on SQLite the file must be a migrated SQLite database. A misconfigured pass (a PostgreSQL run
+// that quietly fell back to SQLite, or the reverse) fails at the first server start.
+export function assertDialect(server) {
+  const migrated = (rows) => Number(rows[0]?.n) > 0;
+  if (PG_URL) {
+    assert.ok(server.dbName && !server.sqliteFile, 'PostgreSQL pass: the server was given a PostgreSQL database');
+    const [v] = sql(server, 'SELECT version() AS version');
+    assert.match(v.version, /^PostgreSQL /, 'PostgreSQL pass: the database answers as PostgreSQL');
+    const [c] = sql(server, 'SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+    assert.ok(Number(c.n) > 0, `PostgreSQL pass: the server holds no connection to ${server.dbName}`);
+    assert.ok(migrated(sql(server, 'SELECT count(*) AS n FROM schema_migrations')), 'PostgreSQL pass: the server migrated its database');
+  } else {
+    assert.ok(server.sqliteFile && fs.existsSync(server.sqliteFile), 'SQLite pass: the server created its database file');
+    assert.equal(fs.readFileSync(server.sqliteFile).subarray(0, 16).toString('latin1'), 'SQLite format 3\0', 'SQLite pass: the file is a SQLite database');
+    assert.ok(migrated(sql(server, 'SELECT count(*) AS n FROM schema_migrations')), 'SQLite pass: the server migrated its database');
+  }
+  return DIALECT;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -224,7 +256,16 @@ export async function api(server, method, p, { body, raw, session, headers = {},
   const text = buf.toString('utf8');
   let json;
   try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
-  return { status: res.status, headers: res.headers, json, text, body: buf, setCookies: res.headers.getSetCookie() };
+  const answer = { status: res.status, headers: res.headers, json, text, body: buf, setCookies: res.headers.getSetCookie() };
+  // Every answer is held to docs/openapi.json (support/contract.mjs): a body, status or content
+  // type the document does not describe fails the test that asked.
+  const issues = contractIssues(method, p, answer);
+  if (issues.length) {
+    throw new assert.AssertionError({
+      message: `${method} ${p} → ${res.status}: the answer does not match docs/openapi.json:\n  ${issues.join('\n  ')}\n  body: ${text.slice(0, 500)}`,
+    });
+  }
+  return answer;
 }
 
 export function cookieFrom(res, name = 'medcore_session') {

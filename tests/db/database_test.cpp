@@ -280,6 +280,7 @@ TEST(DatabaseOpen, RejectsUnusableUrls) {
   EXPECT_THROW(Database::open("var/medcore.db", 1), std::invalid_argument);
   try {
     Database::open("mongodb://x", 1);
+    FAIL() << "opened a mongodb:// URL";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("mongodb"), std::string::npos) << e.what();
   }

@@ -8,6 +8,7 @@
 #include <soci/soci.h>
 
 #include <atomic>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -167,7 +168,9 @@ TEST_F(ChatTest, ConcurrentResendsStoreOneMessage) {
   const auto patient = add_user("patient", "paula");
   const auto doctor = add_user("doctor", "drana");
   const auto conv = svc_->start(patient, doctor.user_id).conversation;
-  std::atomic<int> fresh{0}, dups{0}, failed{0};
+  std::atomic<int> fresh{0}, dups{0};
+  std::mutex failures_mu;
+  std::vector<std::string> failures;
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&] {
@@ -176,15 +179,19 @@ TEST_F(ChatTest, ConcurrentResendsStoreOneMessage) {
         try {
           auto s = svc.send(patient, conv.id, "hello " + std::to_string(i), "race-" + std::to_string(i));
           (s.duplicate ? dups : fresh)++;
-        } catch (const std::exception&) {
-          failed++;
+        } catch (const std::exception& e) {
+          const std::lock_guard lock(failures_mu);
+          failures.emplace_back(e.what());
         }
       }
     });
   for (auto& t : threads) t.join();
+  // A resend that loses the race is answered with the stored message, never an error: a client
+  // that retries after a lost answer must not see its message fail.
+  EXPECT_TRUE(failures.empty()) << failures.size() << " resends failed, first: " << (failures.empty() ? "" : failures.front());
   EXPECT_EQ(count("SELECT count(*) FROM messages"), 10);
   EXPECT_EQ(fresh.load(), 10);
-  EXPECT_EQ(fresh.load() + dups.load() + failed.load(), 40);
+  EXPECT_EQ(dups.load(), 30);
 }
 
 TEST_F(ChatTest, ReadMarksMoveForwardOnly) {

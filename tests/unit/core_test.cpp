@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <map>
 
 #include "core/crypto.hpp"
 #include "core/json_input.hpp"
@@ -50,6 +51,23 @@ TEST(JsonInput, CollectsEveryFieldErrorAndUnknownFields) {
   std::set<std::string> fields;
   for (auto& e : errors) fields.insert(e.field);
   EXPECT_EQ(fields, (std::set<std::string>{"name", "age", "email", "missing", "extra"}));
+}
+
+TEST(JsonInput, NullIsRefusedEvenForOptionalFields) {
+  auto in = JsonInput::parse(R"({"bio": null, "age": null, "flag": null, "name": null, "start": null})");
+  EXPECT_EQ(in.text("bio", {}), std::nullopt);
+  EXPECT_EQ(in.integer("age", {}), std::nullopt);
+  EXPECT_EQ(in.boolean("flag"), std::nullopt);
+  EXPECT_EQ(in.text("name", {.required = true}), std::nullopt);
+  EXPECT_EQ(in.raw("start"), nullptr) << "raw() leaves null to the caller";
+  std::map<std::string, std::string> by_field;
+  for (auto& e : errors_of(in)) by_field[e.field] = e.message;
+  EXPECT_EQ(by_field, (std::map<std::string, std::string>{
+                          {"bio", "must not be null: leave the field out instead"},
+                          {"age", "must not be null: leave the field out instead"},
+                          {"flag", "must not be null: leave the field out instead"},
+                          {"name", "is required"},
+                      }));
 }
 
 TEST(JsonInput, TextIsTrimmedAndMeasuredInCharacters) {

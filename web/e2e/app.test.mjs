@@ -54,16 +54,15 @@ function assertClean(problems, label) {
   assert.deepEqual(problems, [], `${label}: the page logged errors or CSP violations`);
 }
 
-test('public pages render under the CSP and pass axe', async (t) => {
+// Page speed is measured by bench/web-pages.mjs (numbers in bench/README.md), not asserted here:
+// a time limit on a shared machine fails for the machine's load, not for the app.
+test('public pages render under the CSP and pass axe', async () => {
   const { page, problems } = await fresh();
-  const t0 = Date.now();
   await page.goto('/');
   await heading(page, 'Care that fits your day').waitFor();
-  const firstPaintMs = Date.now() - t0;
   // The first Tab on a fresh page reaches the skip link.
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to main content');
-  assert.ok(firstPaintMs < 3000, `landing page usable after ${firstPaintMs} ms`);
   await checkA11y(page, 'landing');
   for (const [path, title] of [
     ['/login', 'Log in'],
@@ -77,14 +76,11 @@ test('public pages render under the CSP and pass axe', async (t) => {
     await heading(page, title).waitFor();
     await checkA11y(page, path);
   }
-  // Budget: the first page is usable within 1 s on loopback (warm browser). 'medcore:usable' is
-  // marked by the app once the session is known and the page rendered; CI machines are busy, so
-  // the hard limit here is looser and the number is reported.
+  // 'medcore:usable' is marked by the app once the session is known and the page rendered (the
+  // benchmark reads it): a full load must reach it.
   await page.goto('/login');
   await heading(page, 'Log in').waitFor();
-  const usable = await page.evaluate(() => performance.getEntriesByName('medcore:usable')[0]?.startTime);
-  t.diagnostic(`first page usable after ${Math.round(usable)} ms (cold first load: ${firstPaintMs} ms)`);
-  assert.ok(usable > 0 && usable < 2500, `usable after ${usable} ms`);
+  await page.waitForFunction(() => performance.getEntriesByName('medcore:usable').length === 1);
   // The doctor form of sign-up too.
   await page.goto('/signup?role=doctor');
   await page.getByLabel('Licence number').waitFor();
@@ -243,7 +239,7 @@ test('doctor signs up, waits for approval, admin approves, doctor sees the dashb
   assertClean(adm.problems, 'admin');
 });
 
-test('password reset end to end', async (t) => {
+test('password reset end to end', async () => {
   const { page, problems } = await fresh();
   const p = await signupPatient(page, { name: 'James O\'Connor' });
   await heading(page, 'Welcome, James').waitFor();
@@ -256,10 +252,9 @@ test('password reset end to end', async (t) => {
   await page.getByRole('button', { name: 'Send reset link' }).click();
   await page.getByText(`If an account exists for ${p.email}`).waitFor();
 
-  const { link, source } = await resetLinkFor(server, p.email);
-  t.diagnostic(`reset link read from ${source}`);
+  const { link, file } = await resetLinkFor(server, p.email);
   const u = new URL(link);
-  assert.equal(u.pathname, '/reset-password', `link from ${source}: ${link}`);
+  assert.equal(u.pathname, '/reset-password', `link in ${file}: ${link}`);
   await page.goto(u.pathname + u.search);
   await heading(page, 'Choose a new password').waitFor();
   await checkA11y(page, 'reset password');
@@ -285,19 +280,13 @@ test('password reset end to end', async (t) => {
   assertClean(problems, 'password reset');
 });
 
-test('admin outbox viewer: shown when GET /api/v1/admin/outbox answers, hidden otherwise', async (t) => {
+test('admin outbox viewer lists the mail', async () => {
   const { page, problems } = await fresh();
   await login(page, admin.email);
   await heading(page, 'Administration').waitFor();
   const status = await page.evaluate(async () => (await fetch('/api/v1/admin/outbox?limit=1')).status);
+  assert.equal(status, 200, 'GET /api/v1/admin/outbox for an admin');
   const menuLink = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Outbox' });
-  if (status !== 200) {
-    t.diagnostic(`GET /api/v1/admin/outbox answers ${status}: the viewer stays hidden`);
-    await page.waitForTimeout(300);
-    assert.equal(await menuLink.count(), 0);
-    assertClean(problems, 'admin without outbox');
-    return;
-  }
   await menuLink.click();
   await heading(page, 'Outbox').waitFor();
   // The password-reset mail of the previous test is there.

@@ -43,8 +43,12 @@ test('patient and doctor chat: start from the profile, unread badge, typing, mes
   // The patient's browser is forced onto long-polling (what a poor network falls back to).
   const p = await fresh();
   await p.context.addInitScript(() => localStorage.setItem('medcore.chat.transport', 'polling'));
+  // HTTP requests show the polls; a WebSocket is never an HTTP request event, so it is watched
+  // on its own: the patient must open none.
   const pollingRequests = [];
+  const patientSockets = [];
   p.page.on('request', (r) => { if (r.url().includes('/socket.io/')) pollingRequests.push(r.url()); });
+  p.page.on('websocket', (ws) => { if (ws.url().includes('/socket.io/')) patientSockets.push(ws.url()); });
   await signIn(p.page, patient.email);
   await p.page.goto(`/doctors/${doctor.id}`);
   await p.page.getByRole('button', { name: 'Start a chat' }).click();
@@ -56,6 +60,8 @@ test('patient and doctor chat: start from the profile, unread badge, typing, mes
 
   // The doctor sees the conversation with one unread message, opens it.
   const d = await fresh();
+  const doctorSockets = [];
+  d.page.on('websocket', (ws) => { if (ws.url().includes('/socket.io/')) doctorSockets.push(ws.url()); });
   await signIn(d.page, doctor.email);
   await d.page.getByRole('link', { name: 'Messages' }).click();
   await d.page.getByRole('heading', { level: 1, name: 'Messages' }).waitFor();
@@ -91,7 +97,9 @@ test('patient and doctor chat: start from the profile, unread badge, typing, mes
   await checkA11y(d.page, 'chat (doctor)');
   await screenshot(p.page, 'chat-patient');
   await screenshot(d.page, 'chat-doctor');
-  assert.ok(pollingRequests.length > 0 && pollingRequests.every((u) => u.includes('transport=polling')), 'the patient only polled');
+  assert.ok(pollingRequests.length > 0 && pollingRequests.every((u) => u.includes('transport=polling')), `the patient polled: ${pollingRequests.slice(0, 3)}`);
+  assert.deepEqual(patientSockets, [], 'the patient opened no WebSocket');
+  assert.ok(doctorSockets.length > 0, 'the doctor upgraded to a WebSocket');
   assert.deepEqual(p.problems, [], 'patient page: no console errors or CSP violations');
   assert.deepEqual(d.problems, [], 'doctor page: no console errors or CSP violations');
 });

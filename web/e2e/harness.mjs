@@ -184,30 +184,24 @@ function resetLinkInEml(text) {
 }
 
 /**
- * The password-reset link mailed to `email`: from the file mail transport (<var>/mail/*.eml) when
- * it wrote one, else from the outbox row (template password_reset, data.reset_url). Newest wins.
+ * The password-reset link mailed to `email`, read where the user gets it: the mail file the file
+ * transport (the server's default) wrote under <var>/mail/. Newest wins. No file within the time
+ * limit fails the test — a mail that is queued but never delivered is a broken reset.
  */
 export async function resetLinkFor(server, email, { timeoutMs = 15_000 } = {}) {
   const deadline = Date.now() + timeoutMs;
-  let rowSeenAt = 0;
   while (Date.now() < deadline) {
     const files = walk(path.join(server.varDir, 'mail')).sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
     for (const f of files) {
       const text = fs.readFileSync(f, 'utf8');
       if (!text.toLowerCase().includes(email.toLowerCase())) continue;
       const link = resetLinkInEml(text);
-      if (link) return { link, source: 'eml:' + path.relative(server.varDir, f) };
-    }
-    const rows = sql(server, `SELECT data FROM outbox WHERE template = 'password_reset' AND lower(to_email) = lower(${lit(email)}) ORDER BY id DESC LIMIT 1`);
-    if (rows.length) {
-      // A file transport writes the mail shortly after the row; give it two seconds to appear.
-      rowSeenAt ||= Date.now();
-      const data = typeof rows[0].data === 'string' ? JSON.parse(rows[0].data) : rows[0].data;
-      if (data?.reset_url && Date.now() - rowSeenAt > 2000) return { link: data.reset_url, source: 'outbox' };
+      if (link) return { link, file: path.relative(server.varDir, f) };
     }
     await sleep(150);
   }
-  throw new Error(`no password reset mail for ${email} (mail files: ${walk(path.join(server.varDir, 'mail')).join(', ') || 'none'})`);
+  const queued = sql(server, `SELECT status, attempts, last_error FROM outbox WHERE template = 'password_reset' AND lower(to_email) = lower(${lit(email)}) ORDER BY id DESC LIMIT 1`);
+  throw new Error(`no password reset mail file for ${email} within ${timeoutMs} ms (mail files: ${walk(path.join(server.varDir, 'mail')).join(', ') || 'none'}; outbox: ${JSON.stringify(queued)})`);
 }
 
 /** The main checkout's root when REPO_ROOT is a git worktree elsewhere (its ../shared is the one to use). */
