@@ -9,7 +9,6 @@
 #include <soci/soci.h>
 
 #include <atomic>
-#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
