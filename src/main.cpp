@@ -82,7 +82,7 @@ void mount_all(http::Router& router, App& app, std::shared_ptr<const predictions
                std::shared_ptr<chat::Hub> chat_hub = nullptr,
                std::shared_ptr<const skin::Classifier> skin_classifier = nullptr) {
   ops::mount_ops(router, app);
-  accounts::mount_accounts(router, app);
+  accounts::mount_accounts(router, app, chat_hub);  // logouts and suspensions close chat sockets
   audit::mount_audit(router, app);
   notify::mount_notify(router, app);
   appointments::mount_appointments(router, app);

@@ -61,6 +61,8 @@ bool can_transition(DoctorStatus from, DoctorStatus to) {
   return false;
 }
 
+bool revokes_access(DoctorAction action) { return transition_for(action).to != DoctorStatus::approved; }
+
 bool requires_reason(DoctorAction action) {
   return action == DoctorAction::reject || action == DoctorAction::suspend;
 }

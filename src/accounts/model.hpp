@@ -40,6 +40,8 @@ bool can_transition(DoctorStatus from, DoctorStatus to);
 bool requires_reason(DoctorAction action);
 std::string_view audit_action_for(DoctorAction action);  // "admin.doctor_approved", ...
 std::string_view mail_template_for(DoctorAction action);  // "doctor_approved", ...
+// Whether the doctor's open connections must end: any action that leaves them not approved.
+bool revokes_access(DoctorAction action);
 
 // ---- records ------------------------------------------------------------------------------
 

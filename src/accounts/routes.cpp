@@ -121,8 +121,8 @@ SignupInput parse_signup(std::string_view body) {
 
 }  // namespace
 
-void mount_accounts(http::Router& router, App& app) {
-  auto svc = std::make_shared<AccountService>(app);
+void mount_accounts(http::Router& router, App& app, std::shared_ptr<LiveAccess> live) {
+  auto svc = std::make_shared<AccountService>(app, std::move(live));
   const http::RouteOptions hashing{.pool = http::Pool::auth, .auth_rate_limited = true, .authenticate = false};
   const http::RouteOptions hashing_signed_in{.pool = http::Pool::auth, .auth_rate_limited = true};
   const http::RouteOptions anyone{.authenticate = false};

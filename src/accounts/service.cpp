@@ -57,8 +57,9 @@ boost::json::value opt_json(const std::optional<std::string>& v) {
 
 }  // namespace
 
-AccountService::AccountService(App& app)
+AccountService::AccountService(App& app, std::shared_ptr<LiveAccess> live)
     : app_(app),
+      live_(std::move(live)),
       throttle_(ThrottleLimits{app.config.login_max_failures_account, app.config.login_max_failures_ip,
                                15 * 60 * 1000}) {}
 
@@ -143,6 +144,7 @@ void AccountService::logout(std::int64_t user_id, std::int64_t session_id, const
     store::revoke_session(sql, session_id, now_ms());
     audit::record(sql, entry(meta, "auth.logout", user_id));
   });
+  if (live_) live_->sessions_ended({session_id}, kLoggedOut);
 }
 
 void AccountService::forgot_password(const std::string& email, const RequestMeta& meta) {
@@ -170,15 +172,17 @@ void AccountService::reset_password(const std::string& token, const std::string&
   });
   if (!usable) throw invalid_token();
   const std::string hash = crypto::hash_password(new_password);
+  std::vector<std::int64_t> revoked;
   app_.db->transaction([&](soci::session& sql) {
     const EpochMs now = now_ms();
     auto user_id = store::consume_reset_token(sql, token_hash, now);
     if (!user_id) throw invalid_token();
     store::update_password(sql, *user_id, hash, std::nullopt, now);
-    const auto revoked = store::revoke_user_sessions(sql, *user_id, now);
+    revoked = store::revoke_user_sessions(sql, *user_id, now);
     store::retire_reset_tokens(sql, *user_id, now);
-    audit::record(sql, entry(meta, "auth.password_reset", *user_id, {{"sessions_revoked", revoked}}));
+    audit::record(sql, entry(meta, "auth.password_reset", *user_id, {{"sessions_revoked", revoked.size()}}));
   });
+  if (live_) live_->sessions_ended(revoked, kPasswordReset);
 }
 
 SignedIn AccountService::change_password(std::int64_t user_id, const std::string& current_password,
@@ -190,17 +194,20 @@ SignedIn AccountService::change_password(std::int64_t user_id, const std::string
   };
   if (!crypto::verify_password(cred->password_hash, current_password)) throw wrong_current();
   const std::string hash = crypto::hash_password(new_password);
-  return app_.db->transaction([&](soci::session& sql) {
+  std::vector<std::int64_t> revoked;
+  auto changed = app_.db->transaction([&](soci::session& sql) {
     const EpochMs now = now_ms();
     // Conditional on the hash just verified: a concurrent change wins, this one is refused.
     if (!store::update_password(sql, user_id, hash, cred->password_hash, now)) throw wrong_current();
-    const auto revoked = store::revoke_user_sessions(sql, user_id, now);
+    revoked = store::revoke_user_sessions(sql, user_id, now);
     SignedIn out;
     out.session = start_session(sql, app_.config, user_id, meta.ip, meta.user_agent, now);
-    audit::record(sql, entry(meta, "auth.password_changed", user_id, {{"sessions_revoked", revoked}}));
+    audit::record(sql, entry(meta, "auth.password_changed", user_id, {{"sessions_revoked", revoked.size()}}));
     out.user = must_find_user(sql, user_id);
     return out;
   });
+  if (live_) live_->sessions_ended(revoked, kPasswordChanged);
+  return changed;
 }
 
 User AccountService::me(std::int64_t user_id) {
@@ -281,7 +288,7 @@ DoctorView AccountService::review_doctor(std::int64_t doctor_id, DoctorAction ac
                                          const std::optional<std::string>& reason, const RequestMeta& meta) {
   const auto t = transition_for(action);
   const auto admin_id = meta.actor.value_or(0);
-  return app_.db->transaction([&](soci::session& sql) {
+  auto reviewed = app_.db->transaction([&](soci::session& sql) {
     const EpochMs now = now_ms();
     if (!store::transition_doctor(sql, doctor_id, t.from, t.to, reason, admin_id, now)) {
       auto current = store::doctor_status(sql, doctor_id);
@@ -300,6 +307,8 @@ DoctorView AccountService::review_doctor(std::int64_t doctor_id, DoctorAction ac
                            {"login_url", app_.config.public_url + "/login"}}});
     return *view;
   });
+  if (live_ && revokes_access(action)) live_->access_revoked(doctor_id);
+  return reviewed;
 }
 
 User AccountService::create_admin(const std::string& name, const std::string& email, const std::string& password,

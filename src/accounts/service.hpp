@@ -2,10 +2,12 @@
 // Accounts use cases. Each write is one transaction that also holds its audit rows and mails.
 // Password hashing happens before the transaction so no connection is held while it runs.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "accounts/live_access.hpp"
 #include "accounts/model.hpp"
 #include "accounts/sessions.hpp"
 #include "accounts/store.hpp"
@@ -51,7 +53,8 @@ struct Page {
 
 class AccountService {
  public:
-  explicit AccountService(App& app);
+  // `live` hears about sessions and rights that ended (after the commit); null: nobody listens.
+  explicit AccountService(App& app, std::shared_ptr<LiveAccess> live = nullptr);
 
   SignedIn signup(const SignupInput& input, const RequestMeta& meta);
   // 429 when throttled, 401 invalid-credentials for an unknown email or a wrong password.
@@ -88,6 +91,7 @@ class AccountService {
   const std::string& dummy_hash();
 
   App& app_;
+  std::shared_ptr<LiveAccess> live_;
   LoginThrottle throttle_;
 };
 

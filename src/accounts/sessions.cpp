@@ -1,5 +1,7 @@
 #include "accounts/sessions.hpp"
 
+#include <algorithm>
+
 #include "accounts/store.hpp"
 #include "app/app.hpp"
 #include "core/crypto.hpp"
@@ -60,6 +62,21 @@ std::optional<std::string> presented_token(const http::Request& request, bool& v
   return std::nullopt;
 }
 
+namespace {
+
+http::Principal principal_of(const store::SessionLookup& found) {
+  http::Principal p;
+  p.user_id = found.user_id;
+  p.role = found.role;
+  p.doctor_status = found.doctor_status.value_or("");
+  p.session_id = found.session_id;
+  p.email = found.email;
+  p.name = found.name;
+  return p;
+}
+
+}  // namespace
+
 SessionAuthenticator::SessionAuthenticator(App& app) : app_(app) {}
 
 std::optional<http::Principal> SessionAuthenticator::authenticate(const http::Request& request) {
@@ -78,17 +95,24 @@ std::optional<http::Principal> SessionAuthenticator::authenticate(const http::Re
       store::touch_session(sql, found->session_id, now, slid_expiry(policy, found->times, now),
                            now - policy.touch_interval_ms);
     }
-    http::Principal p;
-    p.user_id = found->user_id;
-    p.role = found->role;
-    p.doctor_status = found->doctor_status.value_or("");
-    p.session_id = found->session_id;
+    http::Principal p = principal_of(*found);
     p.session_token = *token;
     p.via_cookie = via_cookie;
-    p.email = found->email;
-    p.name = found->name;
     return p;
   });
+}
+
+std::vector<http::Principal> SessionAuthenticator::alive(const std::vector<std::int64_t>& session_ids) {
+  constexpr std::size_t kChunk = 500;  // bound parameters per query stay far below either backend's limit
+  std::vector<http::Principal> out;
+  const EpochMs now = now_ms();
+  for (std::size_t from = 0; from < session_ids.size(); from += kChunk) {
+    const std::vector<std::int64_t> chunk(session_ids.begin() + static_cast<std::ptrdiff_t>(from),
+                                          session_ids.begin() + static_cast<std::ptrdiff_t>(std::min(from + kChunk, session_ids.size())));
+    for (const auto& found : app_.db->read([&](soci::session& sql) { return store::find_sessions(sql, chunk); }))
+      if (session_alive(found.times, found.revoked_at, now)) out.push_back(principal_of(found));
+  }
+  return out;
 }
 
 }  // namespace medcore::accounts

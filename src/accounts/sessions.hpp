@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "accounts/model.hpp"
 #include "http/context.hpp"
@@ -47,6 +48,9 @@ class SessionAuthenticator {
   explicit SessionAuthenticator(App& app);
   // nullopt for no token, an unknown, revoked or expired one; never throws for bad input.
   std::optional<http::Principal> authenticate(const http::Request& request);
+  // Of these sessions, the ones still alive, with who holds them (no token, no expiry slid): open
+  // connections re-checked in bulk.
+  std::vector<http::Principal> alive(const std::vector<std::int64_t>& session_ids);
 
  private:
   App& app_;

@@ -228,24 +228,45 @@ std::int64_t insert_session(soci::session& sql, const NewSession& s) {
   return id;
 }
 
+namespace {
+
+constexpr const char* kSessionLookup =
+    "SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.absolute_expires_at, s.revoked_at, "
+    "u.role, u.email, u.name, d.status FROM sessions s JOIN users u ON u.id = s.user_id "
+    "LEFT JOIN doctors d ON d.user_id = u.id WHERE ";
+
+SessionLookup session_lookup(const soci::row& r) {
+  SessionLookup l;
+  l.session_id = col_int(r, 0);
+  l.user_id = col_int(r, 1);
+  l.times = {col_int(r, 2), col_int(r, 3), col_int(r, 4), col_int(r, 5)};
+  l.revoked_at = col_opt_int(r, 6);
+  l.role = col_text(r, 7);
+  l.email = col_text(r, 8);
+  l.name = col_text(r, 9);
+  l.doctor_status = col_opt_text(r, 10);
+  return l;
+}
+
+}  // namespace
+
 std::optional<SessionLookup> find_session(soci::session& sql, const std::string& token_hash) {
   std::optional<SessionLookup> found;
-  Query("SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.absolute_expires_at, s.revoked_at, "
-        "u.role, u.email, u.name, d.status FROM sessions s JOIN users u ON u.id = s.user_id "
-        "LEFT JOIN doctors d ON d.user_id = u.id WHERE s.token_hash = ")
+  Query(std::string(kSessionLookup) + "s.token_hash = ")
       .value(token_hash)
-      .each(sql, [&](const soci::row& r) {
-        SessionLookup l;
-        l.session_id = col_int(r, 0);
-        l.user_id = col_int(r, 1);
-        l.times = {col_int(r, 2), col_int(r, 3), col_int(r, 4), col_int(r, 5)};
-        l.revoked_at = col_opt_int(r, 6);
-        l.role = col_text(r, 7);
-        l.email = col_text(r, 8);
-        l.name = col_text(r, 9);
-        l.doctor_status = col_opt_text(r, 10);
-        found = std::move(l);
-      });
+      .each(sql, [&](const soci::row& r) { found = session_lookup(r); });
+  return found;
+}
+
+std::vector<SessionLookup> find_sessions(soci::session& sql, const std::vector<std::int64_t>& session_ids) {
+  std::vector<SessionLookup> found;
+  if (session_ids.empty()) return found;
+  Query q(std::string(kSessionLookup) + "s.id IN (");
+  for (std::size_t i = 0; i < session_ids.size(); ++i) {
+    if (i) q.sql(", ");
+    q.value(static_cast<long long>(session_ids[i]));
+  }
+  q.sql(")").each(sql, [&](const soci::row& r) { found.push_back(session_lookup(r)); });
   return found;
 }
 
@@ -272,14 +293,15 @@ bool revoke_session(soci::session& sql, std::int64_t session_id, EpochMs now) {
   return st.get_affected_rows() == 1;
 }
 
-long long revoke_user_sessions(soci::session& sql, std::int64_t user_id, EpochMs now) {
+std::vector<std::int64_t> revoke_user_sessions(soci::session& sql, std::int64_t user_id, EpochMs now) {
   const long long id = user_id;
   const long long at = now;
-  soci::statement st =
-      (sql.prepare << "UPDATE sessions SET revoked_at = :at WHERE user_id = :id AND revoked_at IS NULL",
+  std::vector<std::int64_t> revoked;
+  soci::rowset<soci::row> rows =
+      (sql.prepare << "UPDATE sessions SET revoked_at = :at WHERE user_id = :id AND revoked_at IS NULL RETURNING id",
        soci::use(at), soci::use(id));
-  st.execute(true);
-  return st.get_affected_rows();
+  for (const auto& r : rows) revoked.push_back(col_int(r, 0));
+  return revoked;
 }
 
 // ---- password reset tokens --------------------------------------------------------------------

@@ -79,11 +79,14 @@ struct SessionLookup {
   std::optional<std::string> doctor_status;
 };
 std::optional<SessionLookup> find_session(soci::session& sql, const std::string& token_hash);
+// By id, for re-checking open connections in bulk; ids not found are left out.
+std::vector<SessionLookup> find_sessions(soci::session& sql, const std::vector<std::int64_t>& session_ids);
 // Slides the expiry unless another request already did within the touch interval.
 bool touch_session(soci::session& sql, std::int64_t session_id, EpochMs now, EpochMs new_expires_at,
                    EpochMs touched_before);
 bool revoke_session(soci::session& sql, std::int64_t session_id, EpochMs now);
-long long revoke_user_sessions(soci::session& sql, std::int64_t user_id, EpochMs now);
+// The ids of the sessions it revoked (their open connections are closed after the commit).
+std::vector<std::int64_t> revoke_user_sessions(soci::session& sql, std::int64_t user_id, EpochMs now);
 
 // ---- password reset tokens --------------------------------------------------------------------
 

@@ -19,6 +19,16 @@ bool doctor_treats_patient(soci::session& sql, std::int64_t doctor_id, std::int6
   return sql.got_data() && ind == soci::i_ok;
 }
 
+bool may_see_health_data(soci::session& sql, std::int64_t user_id) {
+  const long long id = user_id;
+  std::string role, status;
+  soci::indicator status_ind = soci::i_null;
+  sql << "SELECT u.role, d.status FROM users u LEFT JOIN doctors d ON d.user_id = u.id WHERE u.id = :id", soci::use(id),
+      soci::into(role), soci::into(status, status_ind);
+  if (!sql.got_data()) return false;
+  return role == "patient" || (role == "doctor" && status_ind == soci::i_ok && status == "approved");
+}
+
 void authorise_patient_read(soci::session& sql, const http::Context& ctx, std::int64_t patient_id,
                             const Problem& refusal, std::string action, boost::json::object details) {
   const auto& who = ctx.user();

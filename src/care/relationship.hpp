@@ -21,6 +21,11 @@ namespace medcore::care {
 
 bool doctor_treats_patient(soci::session& sql, std::int64_t doctor_id, std::int64_t patient_id);
 
+// Whether the user may see health data at all right now: a patient, or a doctor while an admin's
+// approval stands (not pending, rejected or suspended). Mail that quotes health data is held to it
+// when queued and again just before it is sent (notify::carries_health_data).
+bool may_see_health_data(soci::session& sql, std::int64_t user_id);
+
 // The rule every "read a patient's data" route applies: the patient themselves, or an approved
 // doctor who treats them. A doctor's read is written to the audit log (`action`, actor the doctor,
 // subject the patient, `details` plus the route) in the caller's transaction, so a refused or

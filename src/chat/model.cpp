@@ -74,6 +74,7 @@ std::string preview(std::string_view text, std::size_t max) {
 std::string conversation_room(std::int64_t id) { return "conversation:" + std::to_string(id); }
 std::string user_room(std::int64_t id) { return "user:" + std::to_string(id); }
 std::string presence_room(std::int64_t id) { return "presence:" + std::to_string(id); }
+std::string session_room(std::int64_t id) { return "session:" + std::to_string(id); }
 
 bool SocketBudget::take(EpochMs now) {
   if (updated_ != 0) tokens_ = std::min(burst_, tokens_ + static_cast<double>(now - updated_) * rate_);

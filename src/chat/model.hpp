@@ -47,10 +47,16 @@ constexpr bool presence_online(int connections, std::optional<EpochMs> refreshed
   return connections > 0 && refreshed_at && now - *refreshed_at < kPresenceStale;
 }
 
+// Who may chat: patients, and doctors while an admin's approval stands.
+constexpr bool may_chat(std::string_view role, std::string_view doctor_status) {
+  return role == "patient" || (role == "doctor" && doctor_status == "approved");
+}
+
 // Room names.
 std::string conversation_room(std::int64_t conversation_id);
 std::string user_room(std::int64_t user_id);
 std::string presence_room(std::int64_t user_id);
+std::string session_room(std::int64_t session_id);  // the sockets opened with one sign-in session
 
 // A token bucket for one socket: `per_second` events on average, bursts up to `burst`.
 class SocketBudget {

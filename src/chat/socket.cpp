@@ -35,6 +35,7 @@ struct State {
   bool counted = false;                         // presence +1 done
   bool gone = false;                            // disconnected
   http::Request credentials;                    // what the handshake presented (re-checked per database event)
+  std::int64_t session_id = 0;
 };
 
 Payload one(boost::json::value v) {
@@ -79,25 +80,74 @@ struct Context {
   realtime::Namespace nsp;
   std::shared_ptr<accounts::SessionAuthenticator> authenticator;
   std::mutex users_mu;
-  std::map<std::int64_t, int> local_users;  // user → open /chat sockets on this instance (for the heartbeat)
+  std::map<std::int64_t, int> local_users;     // user → open /chat sockets on this instance (for the heartbeat)
+  std::map<std::int64_t, int> local_sessions;  // session → open /chat sockets on this instance (re-checked)
 };
 
-void count_local(Context& ctx, std::int64_t user_id, int delta) {
-  std::lock_guard lock(ctx.users_mu);
-  auto& n = ctx.local_users[user_id];
-  n += delta;
-  if (n <= 0) ctx.local_users.erase(user_id);
+// Expired, or revoked while this instance missed the notice.
+constexpr std::string_view kSessionExpired = "session_expired";
+
+// Why a socket must end now, from a fresh look at its session: nullopt while it may stay open.
+std::optional<std::string_view> ended(const std::optional<http::Principal>& p) {
+  if (!p) return kSessionExpired;
+  if (!may_chat(p->role, p->doctor_status)) return accounts::kAccessRevoked;
+  return std::nullopt;
 }
 
-// Runs `f` on the worker pool; its result (or the error) answers the ack. The session is checked
-// again first (it also slides its expiry): after a logout or revocation the socket is closed.
+// What every socket whose access ended gets: the reason, then DISCONNECT.
+boost::json::object session_ended_json(std::string_view reason) { return {{"reason", reason}}; }
+void end_socket(Socket& self, std::string_view reason) {
+  self.emit("session_ended", one(session_ended_json(reason)));
+  self.disconnect();
+}
+
+void count_local(Context& ctx, const State& st, int delta) {
+  std::lock_guard lock(ctx.users_mu);
+  for (auto [map, key] : {std::pair{&ctx.local_users, st.caller.user_id}, std::pair{&ctx.local_sessions, st.session_id}}) {
+    auto& n = (*map)[key];
+    n += delta;
+    if (n <= 0) map->erase(key);
+  }
+}
+
+// Closes, on every instance, the sockets opened with these sessions.
+void end_sessions(const realtime::Namespace& nsp, const std::vector<std::int64_t>& session_ids, std::string_view reason) {
+  if (session_ids.empty()) return;  // no rooms would mean every socket
+  auto rooms = nsp.to(session_room(session_ids.front()));
+  for (std::size_t i = 1; i < session_ids.size(); ++i) rooms.to(session_room(session_ids[i]));
+  rooms.disconnect_sockets("session_ended", one(session_ended_json(reason)));
+}
+
+// The safety net under the notices (NOTIFY between instances is at most once): the sessions of
+// this instance's sockets are looked at again every kPresenceHeartbeat, and the sockets of those
+// that ended or whose user may no longer chat are closed.
+void recheck_sessions(const std::shared_ptr<Context>& ctx, const std::vector<std::int64_t>& session_ids) {
+  std::map<std::int64_t, http::Principal> alive;
+  for (auto& p : ctx->authenticator->alive(session_ids)) alive.emplace(p.session_id, std::move(p));
+  std::vector<std::int64_t> expired, revoked;
+  for (const auto id : session_ids) {
+    const auto it = alive.find(id);
+    const auto why = ended(it == alive.end() ? std::nullopt : std::optional<http::Principal>(it->second));
+    if (why == accounts::kAccessRevoked) revoked.push_back(id);
+    else if (why) expired.push_back(id);
+  }
+  end_sessions(ctx->nsp, expired, kSessionExpired);
+  end_sessions(ctx->nsp, revoked, accounts::kAccessRevoked);
+}
+
+// Runs `f` on the worker pool; its result (or the error) answers the ack. The session and the
+// right to chat are checked again first (which also slides the session's expiry): after a logout,
+// a revocation or a suspension the event is refused and the socket closed, even if the notice
+// that closes it at once never reached this instance.
 template <class F>
 void on_worker(const std::shared_ptr<Context>& ctx, Socket self, std::shared_ptr<State> st, Ack ack, F f) {
   const bool queued = ctx->pool.try_submit([ctx, self, st, ack, f = std::move(f)]() mutable {
     try {
-      if (!ctx->authenticator->authenticate(st->credentials)) {
-        ack(one(error_json(401, "unauthenticated", "The session has ended; sign in again.")));
-        self.disconnect();
+      const auto principal = ctx->authenticator->authenticate(st->credentials);
+      if (const auto why = ended(principal)) {
+        ack(one(principal ? error_json(403, "doctor-not-approved", "Your account may not chat now (not approved).")
+                          : error_json(401, "unauthenticated", "The session has ended; sign in again.")));
+        end_socket(self, *why);
         return;
       }
       ack(one(f()));
@@ -181,11 +231,16 @@ void on_connection(const std::shared_ptr<Context>& ctx, Socket socket) {
   if (!state) return socket.disconnect();
   const auto uid = state->caller.user_id;
   socket.join(user_room(uid));
-  count_local(*ctx, uid, +1);
+  socket.join(session_room(state->session_id));
+  count_local(*ctx, *state, +1);
 
   // Presence: +1 now, -1 on disconnect, in that order even when the pool runs them on two threads.
-  ctx->pool.try_submit([ctx, state, uid] {
+  ctx->pool.try_submit([ctx, state, uid, socket]() mutable {
     try {
+      // The handshake looked before this socket was in its rooms: a logout or suspension that
+      // committed in between closed the rooms without it. Looking again now, after joining, leaves
+      // no gap: a later one finds the socket in its rooms.
+      if (const auto why = ended(ctx->authenticator->authenticate(state->credentials))) return end_socket(socket, *why);
       const int n = ctx->svc->presence_change(uid, +1);
       bool undo = false;
       {
@@ -208,7 +263,7 @@ void on_connection(const std::shared_ptr<Context>& ctx, Socket socket) {
       st->gone = true;
       counted = st->counted;
     }
-    count_local(*ctx, st->caller.user_id, -1);
+    count_local(*ctx, *st, -1);
     if (counted) connection_closed(ctx, st->caller.user_id);
   });
 
@@ -400,11 +455,12 @@ void authenticate(const std::shared_ptr<Context>& ctx, std::shared_ptr<accounts:
     try {
       auto principal = authenticator->authenticate(req);
       if (!principal) return done(std::string("unauthorized"));
-      if (principal->role != "patient" && !(principal->role == "doctor" && principal->doctor_status == "approved"))
+      if (!may_chat(principal->role, principal->doctor_status))
         return done(std::string("forbidden: chat is for patients and approved doctors"));
       auto state = std::make_shared<State>();
       state->caller = Caller{principal->user_id, principal->role, principal->name};
       state->credentials = req;
+      state->session_id = principal->session_id;
       socket.set_data(state);
       done(std::nullopt);
     } catch (const std::exception& e) {
@@ -432,6 +488,16 @@ void Hub::read(std::int64_t patient_id, std::int64_t doctor_id, std::int64_t con
       .emit("read", one(read_json(conversation_id, user_id, last_read_message_id)));
 }
 
+void Hub::access_revoked(std::int64_t user_id) {
+  auto* io = io_.load();
+  if (!io) return;
+  io->of(kNamespace).to(user_room(user_id)).disconnect_sockets("session_ended", one(session_ended_json(accounts::kAccessRevoked)));
+}
+
+void Hub::sessions_ended(const std::vector<std::int64_t>& session_ids, std::string_view reason) {
+  if (auto* io = io_.load()) end_sessions(io->of(kNamespace), session_ids, reason);
+}
+
 namespace {
 
 class Heartbeat final : public SocketService {
@@ -451,18 +517,24 @@ class Heartbeat final : public SocketService {
   void run() {
     std::unique_lock lock(mu_);
     while (!wake_.wait_for(lock, std::chrono::milliseconds(kPresenceHeartbeat), [this] { return stopping_; })) {
-      std::vector<std::int64_t> users;
+      std::vector<std::int64_t> users, sessions;
       {
         std::lock_guard users_lock(ctx_->users_mu);
         for (const auto& [id, n] : ctx_->local_users) users.push_back(id);
+        for (const auto& [id, n] : ctx_->local_sessions) sessions.push_back(id);
       }
       if (users.empty()) continue;
       auto ctx = ctx_;
-      ctx_->pool.try_submit([ctx, users = std::move(users)] {
+      ctx_->pool.try_submit([ctx, users = std::move(users), sessions = std::move(sessions)] {
         try {
           ctx->svc->presence_refresh(users);
         } catch (const std::exception& e) {
           log::error("chat_presence_failed", {{"error", e.what()}});
+        }
+        try {
+          recheck_sessions(ctx, sessions);
+        } catch (const std::exception& e) {
+          log::error("chat_session_recheck_failed", {{"error", e.what()}});
         }
       });
     }

@@ -5,10 +5,20 @@
 // patients and approved doctors only, anything else is CONNECT_ERROR. Events and payloads are
 // documented in docs/API.md ("Chat"). Every database call runs on the worker pool; the answer
 // comes back through the ack or a broadcast.
+//
+// Access that ends reaches open sockets at once, on every instance: a logout or a password change
+// closes the sockets of the sessions it ended (room session:<id>), a suspension every socket of
+// the user (room user:<id>) — the client gets "session_ended" {reason}, then DISCONNECT. Behind
+// that, every database event and each socket's first moments re-check the session and the
+// user's right to chat, so a notice that never arrived (NOTIFY is at most once) still ends the
+// socket at its next database event.
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <string_view>
+#include <vector>
 
+#include "accounts/live_access.hpp"
 #include "chat/model.hpp"
 #include "chat/store.hpp"
 
@@ -27,14 +37,17 @@ namespace medcore::chat {
 
 inline constexpr const char* kNamespace = "/chat";
 
-// Broadcasts for changes made over REST (a message sent or a read mark moved). Without an
-// attached realtime server (`medcore routes`, tests) it does nothing.
-class Hub {
+// Broadcasts for changes made over REST (a message sent or a read mark moved), and the end of
+// sockets whose access ended (accounts::LiveAccess). Without an attached realtime server
+// (`medcore routes`, tests) it does nothing.
+class Hub final : public accounts::LiveAccess {
  public:
   void attach(realtime::Server* io) { io_.store(io); }
   void message(std::int64_t patient_id, std::int64_t doctor_id, const store::Message& m) const;
   void read(std::int64_t patient_id, std::int64_t doctor_id, std::int64_t conversation_id, std::int64_t user_id,
             std::int64_t last_read_message_id) const;
+  void access_revoked(std::int64_t user_id) override;
+  void sessions_ended(const std::vector<std::int64_t>& session_ids, std::string_view reason) override;
 
  private:
   std::atomic<realtime::Server*> io_{nullptr};

@@ -23,17 +23,16 @@ const Principal& Context::user() const {
 
 const Principal& Context::require_role(std::initializer_list<std::string_view> roles) const {
   const auto& p = user();
-  for (auto r : roles)
-    if (p.role == r) return p;
+  for (auto r : roles) {
+    if (p.role != r) continue;
+    if (p.role == "doctor" && p.doctor_status != "approved")
+      throw Problem(403, "doctor-not-approved", "Doctor account not approved",
+                    "An administrator must approve your account first (status: " + p.doctor_status + ").");
+    return p;
+  }
   throw problems::forbidden();
 }
 
-const Principal& Context::require_approved_doctor() const {
-  const auto& p = require_role({"doctor"});
-  if (p.doctor_status != "approved")
-    throw Problem(403, "doctor-not-approved", "Doctor account not approved",
-                  "An administrator must approve your account first (status: " + p.doctor_status + ").");
-  return p;
-}
+const Principal& Context::require_approved_doctor() const { return require_role({"doctor"}); }
 
 }  // namespace medcore::http

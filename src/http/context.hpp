@@ -44,9 +44,12 @@ struct Context {
 
   // 401 unless signed in.
   const Principal& user() const;
-  // 401 unless signed in, 403 unless the role is one of `roles`.
+  // 401 unless signed in, 403 unless the role is one of `roles`. A doctor counts as a doctor only
+  // while approved: a pending, rejected or suspended one gets 403 doctor-not-approved from every
+  // route that admits doctors, so no route can forget the approval check. Routes about the
+  // caller's own account (GET/PATCH /me, logout, password) take any signed-in user through user().
   const Principal& require_role(std::initializer_list<std::string_view> roles) const;
-  // A doctor whose account an admin approved (403 doctor-not-approved otherwise).
+  // require_role({"doctor"}).
   const Principal& require_approved_doctor() const;
 };
 

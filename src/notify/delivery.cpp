@@ -4,12 +4,15 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <optional>
 
 #include "db/query.hpp"
 #include "app/app.hpp"
+#include "care/relationship.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/time.hpp"
+#include "notify/outbox.hpp"
 #include "notify/transport.hpp"
 
 namespace medcore::notify {
@@ -23,6 +26,8 @@ constexpr long long kStatsEveryMs = 2000;
 
 struct DeliveryWorker::Claimed {
   long long id = 0;
+  std::string category;
+  std::optional<long long> to_user_id;
   std::string template_name;
   std::string to_email;
   std::string data;
@@ -125,7 +130,7 @@ std::size_t DeliveryWorker::run_once() {
                   "WHERE id IN (SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= :now) "
                   "OR (status = 'sending' AND locked_until < :now2) ORDER BY next_attempt_at, id LIMIT :lim") +
       (pg ? " FOR UPDATE SKIP LOCKED" : "") +
-      ") RETURNING id, template, to_email, data, message_id, attempts";
+      ") RETURNING id, template, to_email, data, message_id, attempts, category, to_user_id";
   std::vector<Claimed> mails = app_.db->transaction([&](soci::session& sql) {
     std::vector<Claimed> out;
     soci::rowset<soci::row> rows =
@@ -138,6 +143,8 @@ std::size_t DeliveryWorker::run_once() {
       c.data = db::col_text(r, 3);
       c.message_id = db::col_text(r, 4);
       c.attempts = static_cast<int>(db::col_int(r, 5));
+      c.category = db::col_text(r, 6);
+      c.to_user_id = db::col_opt_int(r, 7);
       out.push_back(std::move(c));
     }
     return out;
@@ -156,6 +163,11 @@ std::size_t DeliveryWorker::run_once() {
 
 void DeliveryWorker::deliver(const Claimed& mail) {
   const std::string me = app_.config.instance_id;
+  if (mail.to_user_id && carries_health_data(mail.category) &&
+      !app_.db->read([&](soci::session& sql) { return care::may_see_health_data(sql, *mail.to_user_id); })) {
+    withdraw(mail);
+    return;
+  }
   const auto t0 = std::chrono::steady_clock::now();
   SendResult result;
   try {
@@ -225,6 +237,19 @@ void DeliveryWorker::deliver(const Claimed& mail) {
   fields["error"] = error;
   fields["next_attempt_at"] = iso8601(next);
   log::warn("mail_retry", std::move(fields));
+}
+
+// Queued for someone who may no longer read it (a doctor suspended since): never sent. `dead`, so
+// it shows in the admin outbox; a retry checks again.
+void DeliveryWorker::withdraw(const Claimed& mail) {
+  const std::string me = app_.config.instance_id;
+  const std::string why = "withdrawn: the recipient may not see health data now";
+  app_.db->transaction([&](soci::session& sql) {
+    sql << "UPDATE outbox SET status = 'dead', last_error = :err, locked_by = NULL, locked_until = NULL "
+           "WHERE id = :id AND status = 'sending' AND locked_by = :me",
+        soci::use(why), soci::use(mail.id), soci::use(me);
+  });
+  log::info("mail_withdrawn", {{"outbox_id", mail.id}, {"template", mail.template_name}, {"attempts", mail.attempts}});
 }
 
 void DeliveryWorker::release(long long id) {

@@ -49,6 +49,7 @@ class DeliveryWorker {
   struct Claimed;
   void loop();
   void deliver(const Claimed& mail);
+  void withdraw(const Claimed& mail);
   void release(long long id);
   void refresh_stats();
 

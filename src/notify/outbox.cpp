@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "care/relationship.hpp"
 #include "core/crypto.hpp"
 #include "core/time.hpp"
 
@@ -26,6 +27,8 @@ std::int64_t enqueue(soci::session& sql, const Mail& mail) {
   if (mail.to_user_id && is_optional_category(mail.category)) {
     if (!wanted(mail.category, preferences(sql, *mail.to_user_id))) return 0;
   }
+  if (mail.to_user_id && carries_health_data(mail.category) && !care::may_see_health_data(sql, *mail.to_user_id))
+    return 0;
   const long long now = now_ms();
   // A globally unique Message-ID, fixed at enqueue time so retries are recognisable as one mail.
   const std::string message_id = "<" + crypto::random_token(18) + "@medcore>";

@@ -31,6 +31,13 @@ constexpr bool is_optional_category(std::string_view category) {
   return category == kCategoryReminder || category == kCategoryChat;
 }
 
+// Mail that quotes a patient's health data (a chat message, an appointment and its reason): it
+// goes only to a recipient who may see health data (care::may_see_health_data), checked when it is
+// queued and again just before it is sent — a doctor suspended in between gets nothing.
+constexpr bool carries_health_data(std::string_view category) {
+  return category == kCategoryChat || category == kCategoryAppointments || category == kCategoryReminder;
+}
+
 // Whether a mail of `category` goes to a user with these preferences.
 constexpr bool wanted(std::string_view category, const Preferences& p) {
   if (category == kCategoryReminder) return p.reminders;
@@ -48,7 +55,8 @@ struct Mail {
 
 // Inserts a pending mail, due now, with its Message-ID fixed for every retry; returns its outbox
 // id. Call inside the caller's transaction. When the category is optional and the recipient
-// (to_user_id) switched it off, nothing is written and 0 is returned.
+// (to_user_id) switched it off, or it carries health data the recipient may not see, nothing is
+// written and 0 is returned.
 std::int64_t enqueue(soci::session& sql, const Mail& mail);
 
 // The recipient's switches (notification_preferences; no row = everything on).

@@ -406,12 +406,14 @@ std::string encode_broadcast(const BroadcastPacket& b, const std::string& origin
     if (f.binary) frames.push_back(json::object{{"b", base64_encode(f.view())}});
     else frames.emplace_back(eio::encode_text(f));
   }
-  return json::serialize(json::object{{"o", origin},
-                                      {"n", b.nsp},
-                                      {"r", std::move(rooms)},
-                                      {"x", std::move(except)},
-                                      {"s", b.except_sid},
-                                      {"f", std::move(frames)}});
+  json::object o{{"o", origin},
+                 {"n", b.nsp},
+                 {"r", std::move(rooms)},
+                 {"x", std::move(except)},
+                 {"s", b.except_sid},
+                 {"f", std::move(frames)}};
+  if (b.disconnect) o["d"] = true;
+  return json::serialize(o);
 }
 
 std::optional<DecodedBroadcast> decode_broadcast(std::string_view text) {
@@ -453,7 +455,11 @@ std::optional<DecodedBroadcast> decode_broadcast(std::string_view text) {
       return std::nullopt;
     }
   }
-  if (d.packet.frames.empty()) return std::nullopt;
+  if (const auto* disconnect = o.if_contains("d")) {
+    if (!disconnect->is_bool()) return std::nullopt;
+    d.packet.disconnect = disconnect->get_bool();
+  }
+  if (d.packet.frames.empty() && !d.packet.disconnect) return std::nullopt;
   return d;
 }
 

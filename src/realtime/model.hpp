@@ -145,6 +145,9 @@ struct BroadcastPacket {
   std::vector<std::string> except_rooms;
   std::string except_sid;                 // the sender, for socket.to(room).emit
   std::vector<eio::Packet> frames;        // the encoded Socket.IO packet (text, then attachments)
+  // The selected sockets leave the namespace after `frames` (none is fine) are sent: Socket.IO's
+  // disconnectSockets(), carried like a broadcast so that it reaches every instance.
+  bool disconnect = false;
 };
 // A broadcast as one text message (JSON; binary frames in base64) for a bus between
 // instances, tagged with the sending instance so it can skip its own.

@@ -300,6 +300,7 @@ struct ServerImpl final : EngineHandler {
   void deliver_local(const BroadcastPacket& b) {
     NamespaceImpl* ns = find_ns(b.nsp);
     if (!ns) return;
+    if (b.disconnect) return disconnect_local(*ns, b);
     std::vector<std::shared_ptr<EngineSession>> targets;
     {
       std::lock_guard lock(ns->mu);
@@ -311,6 +312,29 @@ struct ServerImpl final : EngineHandler {
       }
     }
     for (auto& session : targets) session->send(b.frames);
+  }
+
+  // The sockets leave their rooms at once, so no broadcast after this reaches them; the DISCONNECT
+  // itself is posted, because closing takes the session's inbound lock and the caller may hold
+  // another session's (an inline handler).
+  void disconnect_local(NamespaceImpl& ns, const BroadcastPacket& b) {
+    std::vector<std::shared_ptr<SocketImpl>> chosen;
+    {
+      std::lock_guard lock(ns.mu);
+      for (const auto& sid : ns.rooms.select(b.rooms, b.except_rooms, b.except_sid)) {
+        auto it = ns.sockets.find(sid);
+        if (it == ns.sockets.end()) continue;
+        if (auto socket = it->second.lock()) chosen.push_back(std::move(socket));
+      }
+      for (const auto& socket : chosen) ns.rooms.leave_all(socket->id);
+    }
+    for (auto& socket : chosen) {
+      if (auto session = socket->session.lock(); session && !b.frames.empty()) session->send(b.frames);
+      std::weak_ptr<SocketImpl> weak = socket;
+      engine.after(std::chrono::milliseconds(0), [weak] {
+        if (auto s = weak.lock()) Socket(s).disconnect();
+      });
+    }
   }
 
   static sio::Packet event_packet(const std::string& nsp, const std::string& event, Payload payload) {
@@ -350,6 +374,17 @@ void Broadcast::emit(const std::string& event, Payload payload) const {
   b.except_rooms = except_rooms_;
   b.except_sid = except_sid_;
   b.frames = sio::encode(ServerImpl::event_packet(nsp_, event, std::move(payload)));
+  server_->adapter->publish(b);
+}
+
+void Broadcast::disconnect_sockets(const std::string& event, Payload payload) const {
+  BroadcastPacket b;
+  b.nsp = nsp_;
+  b.rooms = rooms_;
+  b.except_rooms = except_rooms_;
+  b.except_sid = except_sid_;
+  if (!event.empty()) b.frames = sio::encode(ServerImpl::event_packet(nsp_, event, std::move(payload)));
+  b.disconnect = true;
   server_->adapter->publish(b);
 }
 

@@ -86,6 +86,10 @@ class Broadcast {
   Broadcast& to(std::string room);
   Broadcast& except(std::string room);
   void emit(const std::string& event, Payload payload = {}) const;
+  // Socket.IO's disconnectSockets(): every selected socket, on every instance, is sent `event`
+  // (unless empty) and then leaves the namespace — the client sees "io server disconnect" and does
+  // not reconnect by itself. For access that ended (a logout, a suspended account).
+  void disconnect_sockets(const std::string& event = {}, Payload payload = {}) const;
 
  private:
   friend class Socket;

@@ -1,14 +1,16 @@
 // Chat (issue 6) end to end with the official socket.io-client against `medcore serve` (SQLite or
 // PostgreSQL): conversations, send with ack and idempotent resend, typing, read receipts,
 // presence, foreign rooms and history refused, unauthenticated refused, reconnect catch-up,
-// polling-only transport, the throttled email alert, the REST routes; on PostgreSQL also two
-// instances on one database (a message from instance A reaches a client on instance B).
+// polling-only transport, the throttled email alert, the REST routes; access that ends reaches open
+// sockets at once (logout: that session's sockets; password change or reset: every revoked
+// session's; a suspended doctor: all of theirs, and no alert mail); on PostgreSQL also two instances
+// on one database (a message, a logout and a suspension from instance A reach instance B).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { io } from 'socket.io-client';
 import {
   PG_URL, startServer, prepareEnv, api, assertProblem, signupPatient, signupDoctor, createAdmin, approveDoctor,
-  readOutbox, sql, sqlExec, sleep, freePort,
+  readOutbox, sql, sqlExec, sleep, freePort, login,
 } from './harness.mjs';
 
 function once(emitter, event, ms = 4000) {
@@ -55,6 +57,11 @@ async function people(srv, adm) {
   return { doctor, patient, conversation: start.json };
 }
 const rest = (p) => ({ cookie: p.cookie, csrf: p.csrf });
+// How soon a socket whose access ended must be closed: it is done at once (milliseconds); the
+// margin is for a loaded test machine.
+const CLOSE_BOUND_MS = 3000;
+// The safety net: every instance re-checks the sessions of its sockets every 30 s.
+const RECHECK_BOUND_MS = 35_000;
 
 before(async () => {
   server = await startServer({ env: { MEDCORE_JOBS_POLL_MS: '50' } });
@@ -233,18 +240,124 @@ describe('the /chat namespace', () => {
     }
   });
 
-  it('closes an open socket once its session is logged out', async () => {
-    const { patient, conversation } = await people(server, admin);
+  it('a logout closes the sockets of that session at once; the user\'s other session keeps its own', async () => {
+    const { doctor, patient, conversation } = await people(server, admin);
+    const cid = conversation.id;
+    const other = await login(server, patient.email, patient.password, { bearer: true });
     const s = connect(server, patient);
-    await once(s, 'connect');
-    assert.ok((await emit(s, 'send', { conversation_id: conversation.id, text: 'before logout', client_message_id: 'lo-1' })).message);
+    const polling = connect(server, patient, { transports: ['polling'] });
+    const kept = connect(server, { token: other.token });
+    await Promise.all([once(s, 'connect'), once(polling, 'connect'), once(kept, 'connect')]);
+    await emit(kept, 'join', { conversation_id: cid });
+    assert.ok((await emit(s, 'send', { conversation_id: cid, text: 'before logout', client_message_id: 'lo-1' })).message);
+    const told = [once(s, 'session_ended', CLOSE_BOUND_MS), once(polling, 'session_ended', CLOSE_BOUND_MS)];
+    const gone = [once(s, 'disconnect', CLOSE_BOUND_MS), once(polling, 'disconnect', CLOSE_BOUND_MS)];
     const out = await api(server, 'POST', '/api/v1/auth/logout', { session: { token: patient.token } });
     assert.equal(out.status, 204, out.text);
-    const gone = once(s, 'disconnect');
-    const r = await emit(s, 'send', { conversation_id: conversation.id, text: 'after logout', client_message_id: 'lo-2' });
-    assert.equal(r.error.status, 401);
+    for (const [why] of await Promise.all(told)) assert.deepEqual(why, { reason: 'logged_out' });
+    for (const [reason] of await Promise.all(gone)) assert.equal(reason, 'io server disconnect');
+    // The other session's socket is still connected and still gets the conversation live.
+    assert.ok(kept.connected);
+    const got = waitFor(kept, 'message', (m) => m.conversation_id === cid);
+    const sent = await api(server, 'POST', `/api/v1/conversations/${cid}/messages`, { session: rest(doctor), body: { text: 'after the logout', client_message_id: 'lo-d' } });
+    assert.equal(sent.status, 201, sent.text);
+    assert.deepEqual(await got, sent.json);
+    assert.ok((await emit(kept, 'send', { conversation_id: cid, text: 'still here', client_message_id: 'lo-2' })).message);
+    // The ended session cannot connect again.
+    const again = connect(server, patient);
+    assert.match((await once(again, 'connect_error'))[0].message, /unauthorized/);
+    kept.disconnect();
+  });
+
+  it('a password change or reset closes the sockets of every session it revoked', async () => {
+    const { patient } = await people(server, admin);
+    const s = connect(server, patient);
+    await once(s, 'connect');
+    const told = once(s, 'session_ended', CLOSE_BOUND_MS);
+    const gone = once(s, 'disconnect', CLOSE_BOUND_MS);
+    const changed = await api(server, 'POST', '/api/v1/auth/password/change', { session: rest(patient), body: { current_password: patient.password, new_password: 'a new long password' } });
+    assert.equal(changed.status, 200, changed.text);
+    assert.deepEqual((await told)[0], { reason: 'password_changed' });
     assert.equal((await gone)[0], 'io server disconnect');
-    assert.equal(count(server, 'messages', `client_message_id = 'lo-2'`), 0);
+
+    const fresh = await login(server, patient.email, 'a new long password', { bearer: true });
+    const t = connect(server, { token: fresh.token });
+    await once(t, 'connect');
+    const forgot = await api(server, 'POST', '/api/v1/auth/password/forgot', { body: { email: patient.email } });
+    assert.equal(forgot.status, 202, forgot.text);
+    const [mail] = readOutbox(server, { template: 'password_reset', to: patient.email });
+    const token = new URL(mail.data.reset_url).searchParams.get('token');
+    const told2 = once(t, 'session_ended', CLOSE_BOUND_MS);
+    const gone2 = once(t, 'disconnect', CLOSE_BOUND_MS);
+    const reset = await api(server, 'POST', '/api/v1/auth/password/reset', { body: { token, password: 'yet another long password' } });
+    assert.equal(reset.status, 204, reset.text);
+    assert.deepEqual((await told2)[0], { reason: 'password_reset' });
+    assert.equal((await gone2)[0], 'io server disconnect');
+  });
+
+  it('suspending a connected doctor closes every socket of theirs at once; they cannot come back', async () => {
+    const { doctor, patient, conversation } = await people(server, admin);
+    const cid = conversation.id;
+    const ws = connect(server, doctor);
+    const polling = connect(server, doctor, { via: 'cookie', transports: ['polling'] });
+    await Promise.all([once(ws, 'connect'), once(polling, 'connect')]);
+    await emit(ws, 'join', { conversation_id: cid });
+    await connected(server, doctor.user.id, 2);
+    const told = [once(ws, 'session_ended', CLOSE_BOUND_MS), once(polling, 'session_ended', CLOSE_BOUND_MS)];
+    const gone = [once(ws, 'disconnect', CLOSE_BOUND_MS), once(polling, 'disconnect', CLOSE_BOUND_MS)];
+    const r = await api(server, 'POST', `/api/v1/admin/doctors/${doctor.user.id}/suspend`, { session: rest(admin), body: { reason: 'Complaint under review.' } });
+    assert.equal(r.status, 200, r.text);
+    for (const [why] of await Promise.all(told)) assert.deepEqual(why, { reason: 'access_revoked' });
+    for (const [reason] of await Promise.all(gone)) assert.equal(reason, 'io server disconnect');
+    await connected(server, doctor.user.id, 0);
+    // The patient writes on: stored for later, and no alert mail quotes it to the suspended doctor.
+    const p = connect(server, patient);
+    await once(p, 'connect');
+    assert.ok((await emit(p, 'send', { conversation_id: cid, text: 'Are you there?', client_message_id: 'sus-1' })).message);
+    assert.deepEqual(readOutbox(server, { template: 'chat_message', to: doctor.email }), []);
+    const again = connect(server, doctor);
+    assert.match((await once(again, 'connect_error'))[0].message, /forbidden/);
+    assertProblem(await api(server, 'GET', `/api/v1/conversations/${cid}/messages`, { session: rest(doctor) }), 403, 'doctor-not-approved');
+    p.disconnect();
+  });
+
+  it('a doctor suspended without the notice reaching the socket: the next database event is refused and ends it', async () => {
+    // As when the cross-instance notice is lost: the status changes behind the server's back.
+    const { doctor, conversation } = await people(server, admin);
+    const d = connect(server, doctor);
+    await once(d, 'connect');
+    await emit(d, 'join', { conversation_id: conversation.id });
+    sqlExec(server, `UPDATE doctors SET status = 'suspended' WHERE user_id = ${doctor.user.id}`);
+    const told = once(d, 'session_ended');
+    const gone = once(d, 'disconnect');
+    // (Should the periodic re-check below close the socket first, the event is never handled: also a refusal.)
+    const r = await emit(d, 'history', { conversation_id: conversation.id }).catch(() => null);
+    if (r !== null) {
+      assert.equal(r.error?.status, 403, JSON.stringify(r));
+      assert.equal(r.error.type, 'urn:medcore:problem:doctor-not-approved');
+    }
+    assert.deepEqual((await told)[0], { reason: 'access_revoked' });
+    assert.equal((await gone)[0], 'io server disconnect');
+  });
+
+  it('a socket that only listens is closed by the periodic re-check when no notice reached it (within 30 s)', async () => {
+    const { doctor } = await people(server, admin);
+    const d = connect(server, doctor);
+    await once(d, 'connect');
+    sqlExec(server, `UPDATE doctors SET status = 'suspended' WHERE user_id = ${doctor.user.id}`);
+    const told = once(d, 'session_ended', RECHECK_BOUND_MS);
+    const gone = once(d, 'disconnect', RECHECK_BOUND_MS);
+    assert.deepEqual((await told)[0], { reason: 'access_revoked' });
+    assert.equal((await gone)[0], 'io server disconnect');
+  });
+
+  it('no chat alert mail goes to a doctor who is not approved', async () => {
+    const { doctor, patient, conversation } = await people(server, admin);
+    const r = await api(server, 'POST', `/api/v1/admin/doctors/${doctor.user.id}/suspend`, { session: rest(admin), body: { reason: 'Licence lapsed.' } });
+    assert.equal(r.status, 200, r.text);
+    const sent = await api(server, 'POST', `/api/v1/conversations/${conversation.id}/messages`, { session: rest(patient), body: { text: 'My results came back', client_message_id: 'na-1' } });
+    assert.equal(sent.status, 201, sent.text);
+    assert.deepEqual(readOutbox(server, { template: 'chat_message', to: doctor.email }).map((m) => m.data.preview), []);
   });
 
   it('broadcasts messages and read marks made over REST', async () => {
@@ -396,13 +509,7 @@ function count(srv, table, where) {
 
 describe('two instances on one PostgreSQL database', { skip: PG_URL ? false : 'needs PostgreSQL (MEDCORE_TEST_PG_URL)' }, () => {
   let second;
-  after(async () => {
-    if (second) {
-      second.child.kill('SIGTERM');
-      await second.exited;
-    }
-  });
-  it('a message from a client on instance A reaches a client on instance B', async () => {
+  before(async () => {
     const port = await freePort();
     const env = { ...server.env, MEDCORE_LISTEN: `127.0.0.1:${port}`, MEDCORE_BACKGROUND: '0' };
     const { spawn } = await import('node:child_process');
@@ -413,6 +520,14 @@ describe('two instances on one PostgreSQL database', { skip: PG_URL ? false : 'n
       try { if ((await fetch(second.url + '/readyz')).status === 200) break; } catch { /* not yet */ }
       await sleep(100);
     }
+  });
+  after(async () => {
+    if (second) {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
+  });
+  it('a message from a client on instance A reaches a client on instance B', async () => {
     const { doctor, patient, conversation } = await people(server, admin);
     const cid = conversation.id;
     const onA = connect(server, patient, { transports: ['websocket'] });
@@ -431,5 +546,32 @@ describe('two instances on one PostgreSQL database', { skip: PG_URL ? false : 'n
     assert.equal((await back).text, 'and back');
     onA.disconnect();
     onB.disconnect();
+  });
+
+  it('a logout and a suspension made on instance A close the sockets held on instance B at once', async () => {
+    const { doctor, patient, conversation } = await people(server, admin);
+    const other = await login(server, patient.email, patient.password, { bearer: true });
+    const loggedOut = connect(second, patient, { transports: ['polling'] });
+    const kept = connect(second, { token: other.token }, { transports: ['websocket'] });
+    const suspended = connect(second, doctor, { transports: ['websocket'] });
+    await Promise.all([once(loggedOut, 'connect'), once(kept, 'connect'), once(suspended, 'connect')]);
+
+    const told = once(loggedOut, 'session_ended', CLOSE_BOUND_MS);
+    const gone = once(loggedOut, 'disconnect', CLOSE_BOUND_MS);
+    assert.equal((await api(server, 'POST', '/api/v1/auth/logout', { session: { token: patient.token } })).status, 204);
+    assert.deepEqual((await told)[0], { reason: 'logged_out' });
+    assert.equal((await gone)[0], 'io server disconnect');
+
+    const told2 = once(suspended, 'session_ended', CLOSE_BOUND_MS);
+    const gone2 = once(suspended, 'disconnect', CLOSE_BOUND_MS);
+    const r = await api(server, 'POST', `/api/v1/admin/doctors/${doctor.user.id}/suspend`, { session: rest(admin), body: { reason: 'Complaint.' } });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual((await told2)[0], { reason: 'access_revoked' });
+    assert.equal((await gone2)[0], 'io server disconnect');
+
+    // The patient's other session on B is untouched.
+    assert.ok(kept.connected);
+    assert.ok((await emit(kept, 'history', { conversation_id: conversation.id })).messages);
+    kept.disconnect();
   });
 });

@@ -1,8 +1,9 @@
 // Chat over a real database (SQLite, or PostgreSQL via MEDCORE_TEST_DATABASE_URL): who may start
 // a conversation with whom (one per pair), participants only, idempotent sends (also when racing),
 // history paging both ways, read marks that only move forward, unread counts, presence counts,
-// the email alert (recipient not connected, once per 15 minutes, preferences) and the care
-// relationship that predictions rely on.
+// the email alert (recipient not connected, once per 15 minutes, preferences, never to a doctor who
+// is not approved — neither when queued nor when sent) and the care relationship that predictions
+// rely on.
 #include <gtest/gtest.h>
 
 #include <soci/soci.h>
@@ -19,6 +20,7 @@
 #include "core/problem.hpp"
 #include "core/time.hpp"
 #include "fixture.hpp"
+#include "notify/delivery.hpp"
 
 namespace medcore::chat {
 namespace {
@@ -257,6 +259,44 @@ TEST_F(ChatTest, EmailAlertWhenNotConnectedOncePerInterval) {
   });
   EXPECT_FALSE(svc_->send(patient, conv.id, "fifth", "a6").alerted);
   EXPECT_EQ(mails(doctor.user_id), 3);
+}
+
+// A doctor suspended after an alert was queued for them and before it went out gets nothing: the
+// delivery worker looks again and withdraws it, while the patient's alert goes. Once suspended,
+// nothing more is queued for them.
+TEST_F(ChatTest, AlertsGoOnlyToDoctorsWhoAreStillApproved) {
+  const auto patient = add_user("patient", "pia");
+  const auto doctor = add_user("doctor", "drsus");
+  const auto conv = svc_->start(patient, doctor.user_id).conversation;
+  EXPECT_TRUE(svc_->send(patient, conv.id, "my results are in", "w1").alerted);
+  EXPECT_TRUE(svc_->send(doctor, conv.id, "I will look", "w2").alerted);
+  db_->transaction([&](soci::session& sql) {
+    long long id = doctor.user_id;
+    sql << "UPDATE doctors SET status = 'suspended' WHERE user_id = :u", soci::use(id);
+  });
+
+  const auto var = std::filesystem::temp_directory_path() / ("medcore_it_mail_" + std::to_string(now_ms()));
+  app_.config.var_dir = var.string();
+  app_.config.mail_transport = "file";
+  notify::DeliveryWorker worker(app_);
+  EXPECT_EQ(worker.run_once(), 2u);
+  const std::string to_doctor = "FROM outbox WHERE to_user_id = " + std::to_string(doctor.user_id);
+  EXPECT_EQ(count("SELECT count(*) " + to_doctor + " AND status = 'dead' AND last_error LIKE 'withdrawn:%'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE to_user_id = " + std::to_string(patient.user_id) +
+                  " AND status = 'sent'"),
+            1);
+  std::size_t files = 0;
+  for (const auto& f : std::filesystem::directory_iterator(var / "mail"))
+    if (f.path().extension() == ".eml") ++files;
+  EXPECT_EQ(files, 1u) << "only the patient's alert is written";
+
+  db_->transaction([&](soci::session& sql) {
+    sql << "UPDATE conversations SET doctor_alerted_at = doctor_alerted_at - :i", soci::use(static_cast<long long>(kAlertInterval));
+  });
+  EXPECT_FALSE(svc_->send(patient, conv.id, "anyone there?", "w3").alerted);
+  EXPECT_EQ(mails(doctor.user_id), 1);
+  std::error_code ignored;
+  std::filesystem::remove_all(var, ignored);
 }
 
 }  // namespace

@@ -46,6 +46,13 @@ TEST(DoctorTransitions, EachActionTakesItsEdge) {
   }
 }
 
+TEST(DoctorTransitions, SuspendingOrRejectingEndsOpenConnections) {
+  EXPECT_TRUE(revokes_access(DoctorAction::suspend));
+  EXPECT_TRUE(revokes_access(DoctorAction::reject));
+  EXPECT_FALSE(revokes_access(DoctorAction::approve));
+  EXPECT_FALSE(revokes_access(DoctorAction::reinstate));
+}
+
 TEST(DoctorTransitions, ReasonsAuditAndMail) {
   EXPECT_FALSE(requires_reason(DoctorAction::approve));
   EXPECT_TRUE(requires_reason(DoctorAction::reject));

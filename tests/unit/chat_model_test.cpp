@@ -56,6 +56,14 @@ TEST(ChatModel, Rooms) {
   EXPECT_EQ(conversation_room(42), "conversation:42");
   EXPECT_EQ(user_room(7), "user:7");
   EXPECT_EQ(presence_room(7), "presence:7");
+  EXPECT_EQ(session_room(9), "session:9");
+}
+
+TEST(ChatModel, PatientsAndApprovedDoctorsMayChat) {
+  EXPECT_TRUE(may_chat("patient", ""));
+  EXPECT_TRUE(may_chat("doctor", "approved"));
+  for (auto status : {"pending", "rejected", "suspended", ""}) EXPECT_FALSE(may_chat("doctor", status)) << status;
+  EXPECT_FALSE(may_chat("admin", ""));
 }
 
 TEST(ChatModel, PresenceNeedsARecentRefresh) {

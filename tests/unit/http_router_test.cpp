@@ -124,6 +124,37 @@ TEST(Context, RoleChecksAnswer401Then403) {
   }
 }
 
+// Every route that admits doctors checks approval, not only the ones that remember to.
+TEST(Context, ARouteForPatientsAndDoctorsRefusesDoctorsNotApproved) {
+  Request q;
+  for (const char* status : {"pending", "rejected", "suspended"}) {
+    Principal doctor;
+    doctor.role = "doctor";
+    doctor.doctor_status = status;
+    Context ctx{q, {}, doctor, "rid", "/x"};
+    try {
+      ctx.require_role({"patient", "doctor"});
+      ADD_FAILURE() << status << " doctor admitted";
+    } catch (const medcore::Problem& p) {
+      EXPECT_EQ(p.status(), 403) << status;
+      EXPECT_EQ(p.slug(), "doctor-not-approved") << status;
+    }
+    // A route that does not admit doctors answers as to anyone of the wrong role.
+    try {
+      ctx.require_role({"patient"});
+      ADD_FAILURE() << status << " doctor admitted as a patient";
+    } catch (const medcore::Problem& p) {
+      EXPECT_EQ(p.slug(), "forbidden") << status;
+    }
+  }
+  Principal approved;
+  approved.role = "doctor";
+  approved.doctor_status = "approved";
+  Context ok{q, {}, approved, "rid", "/x"};
+  EXPECT_EQ(&ok.require_role({"patient", "doctor"}), &*ok.principal);
+  EXPECT_EQ(&ok.require_approved_doctor(), &*ok.principal);
+}
+
 TEST(SessionCookie, IsHttpOnlyLaxAndSecureWhenAsked) {
   auto c = session_cookie("medcore_session", "tok", {.secure = true, .max_age_seconds = 60});
   EXPECT_NE(c.find("HttpOnly"), std::string::npos);

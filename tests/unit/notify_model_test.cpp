@@ -286,6 +286,16 @@ TEST(NotifyOutbox, OptionalCategories) {
   EXPECT_FALSE(is_optional_category(kCategoryAppointments));
 }
 
+// Mail held to "may the recipient see health data now": what quotes a patient's data, never the
+// account mail that tells a doctor they were suspended, nor password resets.
+TEST(NotifyOutbox, HealthDataCategories) {
+  EXPECT_TRUE(carries_health_data(kCategoryChat));
+  EXPECT_TRUE(carries_health_data(kCategoryAppointments));
+  EXPECT_TRUE(carries_health_data(kCategoryReminder));
+  EXPECT_FALSE(carries_health_data(kCategoryAccount));
+  EXPECT_FALSE(carries_health_data(kCategorySecurity));
+}
+
 TEST(NotifyOutbox, PreferencesDecideOnlyTheOptionalCategories) {
   const Preferences off{false, false};
   EXPECT_FALSE(wanted(kCategoryReminder, off));

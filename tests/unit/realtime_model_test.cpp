@@ -272,6 +272,31 @@ TEST(Broadcasts, EncodeAndDecodeBetweenInstances) {
                           R"({"o":"a","n":"/","s":"","r":[1],"x":[],"f":["42[]"]})",
                           R"({"o":"a","n":"/","s":"","r":[],"x":[],"f":[{"b":"!"}]})"})
     EXPECT_FALSE(decode_broadcast(bad)) << bad;
+  EXPECT_FALSE(d->packet.disconnect);
+}
+
+// A revoked user's sockets are closed on every instance: the order travels like a broadcast.
+TEST(Broadcasts, CarryADisconnectOrderWithOrWithoutAnEventFirst) {
+  BroadcastPacket b;
+  b.nsp = "/chat";
+  b.rooms = {"user:7"};
+  b.except_rooms = {"session:9"};
+  b.disconnect = true;
+  auto bare = decode_broadcast(encode_broadcast(b, "i"));
+  ASSERT_TRUE(bare);
+  EXPECT_TRUE(bare->packet.disconnect);
+  EXPECT_TRUE(bare->packet.frames.empty());
+  EXPECT_EQ(bare->packet.rooms, b.rooms);
+  EXPECT_EQ(bare->packet.except_rooms, b.except_rooms);
+
+  b.frames = sio::encode({sio::Type::event, "/chat", std::nullopt, json::array{"session_ended", "x"}, {}});
+  auto told = decode_broadcast(encode_broadcast(b, "i"));
+  ASSERT_TRUE(told);
+  EXPECT_TRUE(told->packet.disconnect);
+  ASSERT_EQ(told->packet.frames.size(), 1u);
+  EXPECT_EQ(told->packet.frames[0].view(), b.frames[0].view());
+  EXPECT_FALSE(decode_broadcast(R"({"o":"a","n":"/","s":"","r":[],"x":[],"f":[],"d":"yes"})"));
+  EXPECT_FALSE(decode_broadcast(R"({"o":"a","n":"/","s":"","r":[],"x":[],"f":[],"d":false})"));
 }
 
 TEST(Rooms, SelectsMembersWithExclusions) {
