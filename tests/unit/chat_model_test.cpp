@@ -19,6 +19,14 @@ TEST(ChatModel, TextIsTrimmedAndChecked) {
   std::string emoji;
   for (std::size_t i = 0; i < kMaxMessageChars; ++i) emoji += "\xF0\x9F\x98\x80";  // counted in characters
   EXPECT_TRUE(check_text(emoji).text);
+  // The core multi-line text rule: C1 controls, separators and direction overrides are refused;
+  // emoji sequences are kept; the text is NFC.
+  EXPECT_FALSE(check_text("pay â®" "0001 now").text) << "U+202E";
+  EXPECT_FALSE(check_text("aÂ" "b").text) << "U+0085";
+  EXPECT_FALSE(check_text("aâ¨" "b").text) << "U+2028";
+  EXPECT_FALSE(check_text("Â ã").text) << "only no-break and ideographic spaces";
+  EXPECT_EQ(*check_text("JoseÌ").text, "JosÃ©");
+  EXPECT_TRUE(check_text("ð¨âð©").text) << "man ZWJ woman";
 }
 
 TEST(ChatModel, ClientMessageIds) {
