@@ -11,6 +11,8 @@ PACKAGES=(
   libsoci-dev libsqlite3-dev libpq-dev postgresql-15
   libsodium-dev libspdlog-dev libfmt-dev libcli11-dev libhowardhinnant-date-dev
   libkainjow-mustache-dev libcurl4-openssl-dev
+  # user text: NFC, character categories, UTS #39 look-alike checks
+  libicu-dev
   # tabular risk models (XGBoost C API)
   libxgboost-dev
   # skin lesion model: LibTorch (CPU) and the image codecs. libtorch links the generic libblas.so.3,

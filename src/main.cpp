@@ -14,6 +14,7 @@
 #include "accounts/seed.hpp"
 #include "accounts/sessions.hpp"
 #include "app/app.hpp"
+#include "app/private_state.hpp"
 #include "audit/audit.hpp"
 #include "core/config.hpp"
 #include "core/crypto.hpp"
@@ -65,6 +66,7 @@ App open_app(Config config) {
   config.resolve_defaults();
   log::setup(config.log_level);
   crypto::init();
+  keep_state_private(config);  // before the database file can be created
   App app{std::move(config), nullptr};
   // Every worker and hashing thread may hold a connection at once, and so may the background
   // threads (job runners, their scheduler, mail delivery), plus headroom for readiness probes.

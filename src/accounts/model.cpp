@@ -8,6 +8,10 @@
 #include "core/crypto.hpp"
 #include "core/problem.hpp"
 
+namespace medcore::embedded {
+std::string_view common_passwords();  // generated from src/accounts/common_passwords.txt
+}
+
 namespace medcore::accounts {
 
 // ---- roles and doctor review states -----------------------------------------------------
@@ -170,6 +174,37 @@ bool valid_licence_number(std::string_view licence) {
   });
 }
 
+PasswordList::PasswordList(std::string_view lines) {
+  while (!lines.empty()) {
+    const auto end = lines.find('\n');
+    std::string_view line = lines.substr(0, end);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!line.empty()) sorted_.push_back(ascii_lower(line));
+    if (end == std::string_view::npos) break;
+    lines.remove_prefix(end + 1);
+  }
+  std::sort(sorted_.begin(), sorted_.end());
+  sorted_.erase(std::unique(sorted_.begin(), sorted_.end()), sorted_.end());
+}
+
+bool PasswordList::contains(std::string_view password) const {
+  return std::binary_search(sorted_.begin(), sorted_.end(), ascii_lower(password));
+}
+
+const PasswordList& common_passwords() {
+  static const PasswordList list(embedded::common_passwords());
+  return list;
+}
+
+std::optional<std::string> read_new_password(JsonInput& in, std::string_view field, bool required) {
+  auto password = in.password(field, required);
+  if (password && common_passwords().contains(*password)) {
+    in.fail(std::string(field), "is one of the most common passwords, the first ones anyone guesses; choose another");
+    return std::nullopt;
+  }
+  return password;
+}
+
 std::optional<std::string> read_name(JsonInput& in, std::string_view field, bool required) {
   return in.text(field, {.required = required, .min = 1, .max = 100});
 }
@@ -251,10 +286,20 @@ void LoginThrottle::add(Failures& f, int max, EpochMs now) {
   while (static_cast<int>(f.size()) > std::max(max, 1)) f.pop_front();
 }
 
+namespace {
+// Emails cannot hold a line feed (JsonInput refuses controls), so the pair key is unambiguous.
+std::string pair_key(std::string_view email, std::string_view ip) {
+  std::string key(email);
+  key.push_back('\n');
+  key.append(ip);
+  return key;
+}
+}  // namespace
+
 std::optional<int> LoginThrottle::blocked_for(std::string_view email, std::string_view ip, EpochMs now) {
   std::lock_guard lock(mutex_);
   EpochMs wait = 0;
-  if (auto it = accounts_.find(std::string(email)); it != accounts_.end())
+  if (auto it = accounts_.find(pair_key(email, ip)); it != accounts_.end())
     wait = std::max(wait, wait_ms(it->second, limits_.max_failures_account, limits_.window_ms, now).value_or(0));
   if (auto it = ips_.find(std::string(ip)); it != ips_.end())
     wait = std::max(wait, wait_ms(it->second, limits_.max_failures_ip, limits_.window_ms, now).value_or(0));
@@ -264,15 +309,15 @@ std::optional<int> LoginThrottle::blocked_for(std::string_view email, std::strin
 
 void LoginThrottle::record_failure(std::string_view email, std::string_view ip, EpochMs now) {
   std::lock_guard lock(mutex_);
-  add(accounts_[std::string(email)], limits_.max_failures_account, now);
+  add(accounts_[pair_key(email, ip)], limits_.max_failures_account, now);
   add(ips_[std::string(ip)], limits_.max_failures_ip, now);
   // Attackers choose the emails, so forgotten keys must not pile up forever.
   if (++writes_since_sweep_ >= 512) sweep(now);
 }
 
-void LoginThrottle::record_success(std::string_view email, EpochMs /*now*/) {
+void LoginThrottle::record_success(std::string_view email, std::string_view ip, EpochMs /*now*/) {
   std::lock_guard lock(mutex_);
-  accounts_.erase(std::string(email));
+  accounts_.erase(pair_key(email, ip));
 }
 
 void LoginThrottle::sweep(EpochMs now) {

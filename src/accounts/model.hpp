@@ -105,6 +105,24 @@ std::optional<std::string> read_bio(JsonInput& in);
 std::optional<std::int64_t> read_consultation_fee(JsonInput& in, bool required);
 std::optional<std::string> read_reason(JsonInput& in, bool required);
 
+// A new password (sign-up, change, reset, admin creation): JsonInput's length rule, and not one
+// of the most common passwords (ASVS 2.1.7).
+std::optional<std::string> read_new_password(JsonInput& in, std::string_view field, bool required);
+
+// A list of passwords, one per line, compared case-insensitively (ASCII).
+class PasswordList {
+ public:
+  explicit PasswordList(std::string_view lines);
+  bool contains(std::string_view password) const;
+  std::size_t size() const { return sorted_.size(); }
+
+ private:
+  std::vector<std::string> sorted_;
+};
+// The embedded list: the 10,000 most frequent passwords of 10-128 characters in the SecLists
+// "10 million passwords" top million (src/accounts/common_passwords.txt, scripts/common-passwords.sh).
+const PasswordList& common_passwords();
+
 bool valid_phone(std::string_view phone);
 bool valid_licence_number(std::string_view licence);
 
@@ -116,9 +134,14 @@ struct ThrottleLimits {
   EpochMs window_ms = 15 * 60 * 1000;
 };
 
-// Counts failed logins per account email and per client IP over a sliding window. In memory on
-// purpose: it only has to slow down guessing against one instance, and losing it on restart is
-// harmless. Time is passed in so the rules are testable.
+// Counts failed logins per (account email, client IP) pair and per client IP over a sliding
+// window. The account limit applies to one address at a time on purpose: an account-wide block
+// let anyone who knows a doctor's email lock them out by failing five times; now the guesser's
+// own address is slowed down and the owner, elsewhere, is not. Guessing from many addresses is
+// bounded by the per-IP limit, the argon2id cost on the small hashing pool, the 10-character
+// minimum and the common-password list. In memory on purpose: it only has to slow down guessing
+// against one instance, and losing it on restart is harmless. Time is passed in so the rules are
+// testable.
 class LoginThrottle {
  public:
   explicit LoginThrottle(ThrottleLimits limits);
@@ -126,9 +149,9 @@ class LoginThrottle {
   // Seconds until another attempt is allowed (>= 1) while blocked; nullopt when allowed.
   std::optional<int> blocked_for(std::string_view email, std::string_view ip, EpochMs now);
   void record_failure(std::string_view email, std::string_view ip, EpochMs now);
-  // A success proves the account owner is here, so the account counter starts over; the IP
-  // counter stays, or one valid account would launder guesses against others.
-  void record_success(std::string_view email, EpochMs now);
+  // A success proves the account owner is at this address, so the pair's counter starts over;
+  // the IP counter stays, or one valid account would launder guesses against others.
+  void record_success(std::string_view email, std::string_view ip, EpochMs now);
 
   std::size_t tracked_keys() const;
 
@@ -140,7 +163,7 @@ class LoginThrottle {
 
   ThrottleLimits limits_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, Failures> accounts_;
+  std::unordered_map<std::string, Failures> accounts_;  // key: email, '\n', ip
   std::unordered_map<std::string, Failures> ips_;
   std::size_t writes_since_sweep_ = 0;
 };

@@ -79,7 +79,7 @@ SignupInput parse_signup(std::string_view body) {
   auto role = in.one_of("role", {"patient", "doctor"}, true);
   auto name = read_name(in, "name", true);
   auto email = in.email("email", true);
-  auto password = in.password("password", true);
+  auto password = read_new_password(in, "password", true);
   auto phone = read_phone(in, true);
   const auto today = utc_today();
   if (role == "patient") {
@@ -205,7 +205,7 @@ void mount_accounts(http::Router& router, App& app, std::shared_ptr<LiveAccess> 
       [svc](http::Context& ctx) {
         auto in = JsonInput::parse(ctx.request.body);
         auto token = in.text("token", {.required = true, .min = 1, .max = 200});
-        auto password = in.password("password", true);
+        auto password = read_new_password(in, "password", true);
         in.finish();
         svc->reset_password(*token, *password, meta_of(ctx));
         return http::Response::no_content();
@@ -218,7 +218,7 @@ void mount_accounts(http::Router& router, App& app, std::shared_ptr<LiveAccess> 
         const auto& p = ctx.user();
         auto in = JsonInput::parse(ctx.request.body);
         auto current = presented_password(in, "current_password");
-        auto fresh = in.password("new_password", true);
+        auto fresh = read_new_password(in, "new_password", true);
         in.finish();
         auto s = svc->change_password(p.user_id, *current, *fresh, meta_of(ctx));
         // Answer in the form the caller authenticated with: cookie clients get a new cookie.
@@ -295,7 +295,7 @@ void mount_accounts(http::Router& router, App& app, std::shared_ptr<LiveAccess> 
         auto in = JsonInput::parse(ctx.request.body);
         auto name = read_name(in, "name", true);
         auto email = in.email("email", true);
-        auto password = in.password("password", true);
+        auto password = read_new_password(in, "password", true);
         in.finish();
         auto user = svc->create_admin(*name, *email, *password, meta_of(ctx));
         return http::Response::json(201, boost::json::object{{"user", user_json(user, svc->config().currency)}});

@@ -160,7 +160,7 @@ std::int64_t create_admin(App& app, const std::string& email, const std::string&
   JsonInput in(boost::json::object{{"email", email}, {"name", name}, {"password", password}});
   auto e = in.email("email", true);
   auto n = read_name(in, "name", true);
-  auto p = in.password("password", true);
+  auto p = read_new_password(in, "password", true);
   in.finish();
   AccountService svc(app);
   RequestMeta meta;

@@ -7,6 +7,7 @@
 #include "care/relationship.hpp"
 #include "core/paging.hpp"
 #include "core/crypto.hpp"
+#include "core/log.hpp"
 #include "core/problem.hpp"
 #include "notify/outbox.hpp"
 
@@ -15,6 +16,7 @@ namespace medcore::accounts {
 namespace {
 
 constexpr EpochMs kResetTokenLifetimeMs = 30 * 60 * 1000;
+constexpr EpochMs kResetMailWindowMs = 60 * 60 * 1000;  // MEDCORE_RESET_MAILS_PER_HOUR
 
 Problem invalid_credentials() {
   return {401, "invalid-credentials", "Invalid credentials", "The email or password is not correct."};
@@ -126,7 +128,7 @@ SignedIn AccountService::login(const std::string& email, const std::string& pass
     throw invalid_credentials();
   }
 
-  throttle_.record_success(email, now_ms());
+  throttle_.record_success(email, meta.ip, now_ms());
   const EpochMs now = now_ms();
   return app_.db->transaction([&](soci::session& sql) {
     SignedIn out;
@@ -153,6 +155,14 @@ void AccountService::forgot_password(const std::string& email, const RequestMeta
   const std::string token = crypto::random_token(32);
   const EpochMs now = now_ms();
   app_.db->transaction([&](soci::session& sql) {
+    // Per account, in the database, so it holds across instances and addresses: the per-IP limit
+    // alone let anyone fill one person's mailbox. The caller still answers 202, as for an unknown
+    // email, so the limit tells nothing about the account.
+    const long long sent = store::count_reset_tokens_since(sql, cred->user_id, now - kResetMailWindowMs);
+    if (sent >= app_.config.reset_mails_per_hour) {
+      log::warn("password_reset_throttled", {{"user_id", cred->user_id}, {"mails_in_window", sent}});
+      return;
+    }
     store::insert_reset_token(sql, crypto::sha256_hex(token), cred->user_id, now, now + kResetTokenLifetimeMs);
     notify::enqueue(sql, {"security", "password_reset", cred->user_id, cred->email,
                           {{"name", cred->name},
@@ -200,6 +210,9 @@ SignedIn AccountService::change_password(std::int64_t user_id, const std::string
     // Conditional on the hash just verified: a concurrent change wins, this one is refused.
     if (!store::update_password(sql, user_id, hash, cred->password_hash, now)) throw wrong_current();
     revoked = store::revoke_user_sessions(sql, user_id, now);
+    // A reset link mailed before the change (perhaps to an attacker who then lost the race, or
+    // read from a mailbox the owner is locking down) must not undo it.
+    store::retire_reset_tokens(sql, user_id, now);
     SignedIn out;
     out.session = start_session(sql, app_.config, user_id, meta.ip, meta.user_agent, now);
     audit::record(sql, entry(meta, "auth.password_changed", user_id, {{"sessions_revoked", revoked.size()}}));

@@ -32,9 +32,12 @@ IssuedSession start_session(soci::session& sql, const Config& config, std::int64
 }
 
 std::string session_set_cookie(const Config& config, std::string_view token) {
-  // The cookie lives as long as the session could (its absolute lifetime); the server enforces
-  // the shorter sliding idle expiry, which the browser cannot know about.
-  return http::session_cookie(kSessionCookie, token, {config.cookie_secure, config.session_max_seconds});
+  // A browser-session cookie (no Max-Age): the server's idle expiry (12 h) slides with use and
+  // is not sent back on every request, so no fixed Max-Age can match it. A persistent cookie
+  // would keep the token on disk for the 30-day absolute lifetime, long after the session died
+  // (a shared or lost computer); this one goes when the browser closes, and the server still
+  // enforces both lifetimes.
+  return http::session_cookie(kSessionCookie, token, {config.cookie_secure, std::nullopt});
 }
 
 std::string session_clear_cookie(const Config& config) {

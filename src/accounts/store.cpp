@@ -347,6 +347,20 @@ void retire_reset_tokens(soci::session& sql, std::int64_t user_id, EpochMs now) 
       soci::use(user);
 }
 
+long long count_reset_tokens_since(soci::session& sql, std::int64_t user_id, EpochMs since) {
+  const long long user = user_id;
+  if (sql.get_backend_name() == "postgresql") {
+    // SQLite's BEGIN IMMEDIATE already makes writers take turns.
+    long long locked = 0;
+    sql << "SELECT id FROM users WHERE id = :u FOR UPDATE", soci::use(user), soci::into(locked);
+  }
+  const long long from = since;
+  long long n = 0;
+  sql << "SELECT COUNT(*) FROM password_tokens WHERE user_id = :u AND purpose = 'reset' AND created_at >= :since",
+      soci::use(user), soci::use(from), soci::into(n);
+  return n;
+}
+
 // ---- doctors ---------------------------------------------------------------------------------
 
 std::vector<DoctorView> list_directory(soci::session& sql, const DirectoryFilter& filter) {

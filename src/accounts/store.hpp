@@ -96,7 +96,11 @@ void insert_reset_token(soci::session& sql, const std::string& token_hash, std::
 std::optional<std::int64_t> find_usable_reset_token(soci::session& sql, const std::string& token_hash, EpochMs now);
 // Marks the token used if it still is usable; the owner when this call was the one that used it.
 std::optional<std::int64_t> consume_reset_token(soci::session& sql, const std::string& token_hash, EpochMs now);
+// Voids every outstanding reset token of the user (after any password change or reset).
 void retire_reset_tokens(soci::session& sql, std::int64_t user_id, EpochMs now);
+// Reset tokens issued to the user since `since` (one per reset mail), counted after taking the
+// user's row lock on PostgreSQL, so concurrent requests for one account count one after another.
+long long count_reset_tokens_since(soci::session& sql, std::int64_t user_id, EpochMs since);
 
 // ---- doctors ---------------------------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/text.hpp"
+
 namespace medcore::chat {
 
 namespace {
@@ -48,7 +50,12 @@ TextCheck check_text(std::string_view raw) {
     if (++chars > kMaxMessageChars)
       return {std::nullopt, "must be at most " + std::to_string(kMaxMessageChars) + " characters"};
   }
-  return {std::move(out), ""};
+  // The rule every multi-line text field follows (NFC; no C1 controls, separators, direction
+  // overrides that would reorder what the other participant reads, or other invisible characters).
+  auto cleaned = text::clean(out, text::Lines::multi);
+  if (!cleaned.text) return {std::nullopt, std::move(cleaned.problem)};
+  if (cleaned.text->empty()) return {std::nullopt, "must not be empty"};
+  return {std::move(*cleaned.text), ""};
 }
 
 bool valid_client_message_id(std::string_view id) {

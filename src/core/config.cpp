@@ -68,6 +68,7 @@ Config Config::from_environment() {
   read_int("MEDCORE_AUTH_RATE_PER_MINUTE", c.auth_rate_per_minute, 1, 10'000'000);
   read_int("MEDCORE_LOGIN_MAX_FAILURES_ACCOUNT", c.login_max_failures_account, 1, 10'000'000);
   read_int("MEDCORE_LOGIN_MAX_FAILURES_IP", c.login_max_failures_ip, 1, 10'000'000);
+  read_int("MEDCORE_RESET_MAILS_PER_HOUR", c.reset_mails_per_hour, 1, 100);
   read_int("MEDCORE_BOOKING_HORIZON_DAYS", c.booking_horizon_days, 1, 366);
   read_int("MEDCORE_BOOKING_LEAD_MINUTES", c.booking_lead_minutes, 0, 7 * 24 * 60);
   read_int("MEDCORE_CANCEL_CUTOFF_MINUTES", c.cancel_cutoff_minutes, 0, 7 * 24 * 60);

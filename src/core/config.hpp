@@ -28,6 +28,7 @@ struct Config {
   int auth_rate_per_minute = 30;                       // MEDCORE_AUTH_RATE_PER_MINUTE: per IP, auth routes
   int login_max_failures_account = 5;                  // MEDCORE_LOGIN_MAX_FAILURES_ACCOUNT (per 15 min)
   int login_max_failures_ip = 20;                      // MEDCORE_LOGIN_MAX_FAILURES_IP (per 15 min)
+  int reset_mails_per_hour = 3;                        // MEDCORE_RESET_MAILS_PER_HOUR: per account
   int read_timeout_seconds = 30;                       // MEDCORE_READ_TIMEOUT
   int idle_timeout_seconds = 60;                       // MEDCORE_IDLE_TIMEOUT (keep-alive)
   int shutdown_grace_seconds = 10;                     // MEDCORE_SHUTDOWN_GRACE

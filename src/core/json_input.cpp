@@ -1,8 +1,10 @@
 #include "core/json_input.hpp"
 
+#include "core/text.hpp"
 #include "core/time.hpp"
 
 #include <boost/json.hpp>
+#include <boost/json/basic_parser_impl.hpp>
 #include <charconv>
 
 namespace medcore {
@@ -21,15 +23,79 @@ std::string_view trim(std::string_view s) {
   return s.substr(b, e - b + 1);
 }
 
-JsonInput JsonInput::parse(std::string_view body) {
+namespace {
+
+// A boost::json::basic_parser handler that builds nothing and only remembers the keys of each
+// open object, to find a key sent twice: boost::json::parse keeps the last one silently, so
+// {"role":"patient","role":"doctor"} would mean whatever the last parser in a chain decided.
+struct DuplicateKeyFinder {
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+
+  std::vector<std::set<std::string, std::less<>>> open;  // one per open object or array
+  std::string key;
+  std::optional<std::string> duplicate;
+
+  using ec_t = boost::system::error_code;
+  bool on_document_begin(ec_t&) { return true; }
+  bool on_document_end(ec_t&) { return true; }
+  bool on_object_begin(ec_t&) { open.emplace_back(); return true; }
+  bool on_object_end(std::size_t, ec_t&) { open.pop_back(); return true; }
+  bool on_array_begin(ec_t&) { open.emplace_back(); return true; }
+  bool on_array_end(std::size_t, ec_t&) { open.pop_back(); return true; }
+  bool on_key_part(boost::json::string_view s, std::size_t, ec_t&) { key.append(s.data(), s.size()); return true; }
+  bool on_key(boost::json::string_view s, std::size_t, ec_t& ec) {
+    key.append(s.data(), s.size());
+    auto& keys = open.back();
+    if (keys.contains(key)) {
+      duplicate = std::move(key);
+      ec = boost::json::error::syntax;  // stops the parser; the caller reads `duplicate`
+      return false;
+    }
+    keys.insert(std::move(key));
+    key.clear();
+    return true;
+  }
+  bool on_string_part(boost::json::string_view, std::size_t, ec_t&) { return true; }
+  bool on_string(boost::json::string_view, std::size_t, ec_t&) { return true; }
+  bool on_number_part(boost::json::string_view, ec_t&) { return true; }
+  bool on_int64(std::int64_t, boost::json::string_view, ec_t&) { return true; }
+  bool on_uint64(std::uint64_t, boost::json::string_view, ec_t&) { return true; }
+  bool on_double(double, boost::json::string_view, ec_t&) { return true; }
+  bool on_bool(bool, ec_t&) { return true; }
+  bool on_null(ec_t&) { return true; }
+  bool on_comment_part(boost::json::string_view, ec_t&) { return true; }
+  bool on_comment(boost::json::string_view, ec_t&) { return true; }
+};
+
+std::optional<std::string> duplicate_key(std::string_view body, const boost::json::parse_options& opts) {
+  boost::json::basic_parser<DuplicateKeyFinder> p(opts);
+  boost::system::error_code ec;
+  p.write_some(false, body.data(), body.size(), ec);
+  return p.handler().duplicate;
+}
+
+}  // namespace
+
+boost::json::object parse_json_object(std::string_view body, std::size_t max_depth) {
   boost::system::error_code ec;
   boost::json::parse_options opts;
-  opts.max_depth = 32;
+  opts.max_depth = max_depth;
   boost::json::value v = boost::json::parse(body, ec, {}, opts);
   if (ec) throw problems::malformed_json("The body is not valid JSON: " + ec.message() + ".");
   if (!v.is_object()) throw problems::malformed_json("The body must be a JSON object.");
-  return JsonInput(std::move(v.as_object()));
+  // A second, cheap pass over text already known to be valid: the DOM parser cannot report this.
+  if (auto key = duplicate_key(body, opts)) {
+    std::string shown = key->size() > 64 ? key->substr(0, 64) + "..." : *key;
+    auto cleaned = text::clean(shown, text::Lines::single);
+    throw problems::malformed_json("The key \"" + cleaned.text.value_or("?") + "\" appears more than once in one object.");
+  }
+  return std::move(v.as_object());
 }
+
+JsonInput JsonInput::parse(std::string_view body) { return JsonInput(parse_json_object(body, 32)); }
 
 bool JsonInput::present(std::string_view field) const {
   auto it = object_.find(field);
@@ -64,14 +130,6 @@ const boost::json::value* JsonInput::raw(std::string_view field) {
   return &it->value();
 }
 
-static bool has_forbidden_control(std::string_view s, bool multiline) {
-  for (unsigned char c : s) {
-    if (c == 0x7F) return true;
-    if (c < 0x20 && !(multiline && (c == '\n' || c == '\t' || c == '\r'))) return true;
-  }
-  return false;
-}
-
 std::optional<std::string> JsonInput::text(std::string_view field, TextRule rule) {
   const auto* v = lookup(field, rule.required);
   if (!v) return std::nullopt;
@@ -79,12 +137,12 @@ std::optional<std::string> JsonInput::text(std::string_view field, TextRule rule
     fail(std::string(field), "must be a string");
     return std::nullopt;
   }
-  std::string_view s = trim(v->get_string());
-  const std::size_t len = utf8_length(s);
-  if (has_forbidden_control(s, rule.multiline)) {
-    fail(std::string(field), "must not contain control characters");
+  auto cleaned = text::clean(v->get_string(), rule.multiline ? text::Lines::multi : text::Lines::single);
+  if (!cleaned.text) {
+    fail(std::string(field), std::move(cleaned.problem));
     return std::nullopt;
   }
+  const std::size_t len = utf8_length(*cleaned.text);
   if (len < rule.min || (rule.required && len == 0)) {
     fail(std::string(field), rule.min <= 1 ? "must not be empty"
                                            : "must be at least " + std::to_string(rule.min) + " characters");
@@ -94,7 +152,7 @@ std::optional<std::string> JsonInput::text(std::string_view field, TextRule rule
     fail(std::string(field), "must be at most " + std::to_string(rule.max) + " characters");
     return std::nullopt;
   }
-  return std::string(s);
+  return std::move(*cleaned.text);
 }
 
 std::optional<std::int64_t> JsonInput::integer(std::string_view field, IntRule rule) {
@@ -155,6 +213,10 @@ std::optional<std::string> JsonInput::email(std::string_view field, bool require
                         e.find_first_of(" \t\"(),:;<>[\\]") == std::string::npos && at <= 64;
   if (!shape_ok) {
     fail(std::string(field), "must be an email address");
+    return std::nullopt;
+  }
+  if (auto problem = text::email_spoofing_problem(e)) {
+    fail(std::string(field), std::move(*problem));
     return std::nullopt;
   }
   return e;

@@ -15,11 +15,13 @@
 
 namespace medcore {
 
+// Every text field is NFC-normalised, trimmed and refused when it holds control, invisible or
+// text-direction characters (core/text.hpp has the exact rule).
 struct TextRule {
   bool required = false;
-  std::size_t min = 0;       // in characters (code points), after trimming
+  std::size_t min = 0;       // in characters (code points), after normalising and trimming
   std::size_t max = 200;
-  bool multiline = false;    // allow \n and \t
+  bool multiline = false;    // allow \n, \r and \t (and the joiners emoji sequences need)
 };
 
 struct IntRule {
@@ -27,6 +29,10 @@ struct IntRule {
   std::int64_t min = 0;
   std::int64_t max = INT64_MAX;
 };
+
+// A request body that must be one JSON object: anything else, invalid UTF-8, nesting deeper than
+// max_depth, or a key repeated within one object is 400 malformed-json.
+boost::json::object parse_json_object(std::string_view body, std::size_t max_depth);
 
 class JsonInput {
  public:
@@ -39,7 +45,8 @@ class JsonInput {
   std::optional<bool> boolean(std::string_view field, bool required = false);
   std::optional<std::string> one_of(std::string_view field, std::initializer_list<std::string_view> allowed,
                                     bool required = false);
-  // Trimmed and lower-cased; checked for a plausible address shape.
+  // Trimmed and lower-cased; checked for a plausible address shape and, when it is not ASCII, for
+  // look-alike scripts (UTS #39, see text::email_spoofing_problem).
   std::optional<std::string> email(std::string_view field, bool required = false);
   // YYYY-MM-DD, a real calendar date.
   std::optional<date::year_month_day> calendar_date(std::string_view field, bool required = false);

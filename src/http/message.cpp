@@ -115,7 +115,7 @@ std::string session_cookie(std::string_view name, std::string_view value, const 
   std::string c;
   c.append(name).append("=").append(value);
   c += "; Path=/; HttpOnly; SameSite=Lax";
-  c += "; Max-Age=" + std::to_string(options.max_age_seconds);
+  if (options.max_age_seconds) c += "; Max-Age=" + std::to_string(*options.max_age_seconds);
   if (options.secure) c += "; Secure";
   return c;
 }

@@ -52,7 +52,7 @@ struct Response {
 // Set-Cookie values for the session cookie.
 struct CookieOptions {
   bool secure = false;
-  long max_age_seconds = 0;  // 0 deletes the cookie
+  std::optional<long> max_age_seconds = 0;  // 0 deletes the cookie; nullopt: until the browser closes
 };
 std::string session_cookie(std::string_view name, std::string_view value, const CookieOptions& options);
 

@@ -170,17 +170,27 @@ void DeliveryWorker::deliver(const Claimed& mail) {
   }
   const auto t0 = std::chrono::steady_clock::now();
   SendResult result;
+  boost::json::object data;
+  std::vector<std::string> secrets = secrets_;
   try {
     boost::system::error_code ec;
-    auto data = boost::json::parse(mail.data, ec);
-    if (ec || !data.is_object()) throw std::invalid_argument("the outbox data is not a JSON object");
-    const RenderedMail rendered = render(mail.template_name, data.as_object(), app_.config.public_url);
+    auto parsed = boost::json::parse(mail.data, ec);
+    if (ec || !parsed.is_object()) throw std::invalid_argument("the outbox data is not a JSON object");
+    data = std::move(parsed.as_object());
+    for (auto& s : secret_values(mail.template_name, data)) secrets.push_back(std::move(s));
+    if (secrets_removed(mail.template_name, data))
+      throw std::invalid_argument("its one-time link was removed after an earlier failure; the user must ask again");
+    const RenderedMail rendered = render(mail.template_name, data, app_.config.public_url);
     const Envelope env{from_, header_safe(mail.to_email), mail.message_id, now_ms()};
     result = transport_->send(env, rendered, stopping_);
   } catch (const std::exception& e) {
     // Rendering problems (unknown template, bad data) cannot get better by waiting.
     result = {Outcome::permanent, std::string("render: ") + e.what()};
   }
+  // Once the mail is out, or given up on, its secrets (a reset link) have no reason to stay.
+  const std::string data_at_rest = secret_values(mail.template_name, data).empty()
+                                        ? mail.data
+                                        : boost::json::serialize(without_secrets(mail.template_name, data));
   if (result.outcome != Outcome::sent && stopping_) {
     // Interrupted by shutdown: not the mail's fault, so the attempt does not count.
     release(mail.id);
@@ -197,9 +207,9 @@ void DeliveryWorker::deliver(const Claimed& mail) {
   if (result.outcome == Outcome::sent) {
     app_.db->transaction([&](soci::session& sql) {
       soci::statement st = (sql.prepare << "UPDATE outbox SET status = 'sent', sent_at = :now, last_error = NULL, "
-                                           "locked_by = NULL, locked_until = NULL "
+                                           "data = :data, locked_by = NULL, locked_until = NULL "
                                            "WHERE id = :id AND status = 'sending' AND locked_by = :me",
-                            soci::use(now), soci::use(mail.id), soci::use(me));
+                            soci::use(now), soci::use(data_at_rest), soci::use(mail.id), soci::use(me));
       st.execute(true);
       changed = static_cast<int>(st.get_affected_rows());
     });
@@ -208,14 +218,14 @@ void DeliveryWorker::deliver(const Claimed& mail) {
     log::info("mail_sent", std::move(fields));
     return;
   }
-  const std::string error = redact(result.error, secrets_);
+  const std::string error = redact(result.error, secrets);
   const bool dead = result.outcome == Outcome::permanent || mail.attempts >= app_.config.mail_max_attempts;
   if (dead) {
     app_.db->transaction([&](soci::session& sql) {
-      soci::statement st = (sql.prepare << "UPDATE outbox SET status = 'dead', last_error = :err, "
+      soci::statement st = (sql.prepare << "UPDATE outbox SET status = 'dead', last_error = :err, data = :data, "
                                            "locked_by = NULL, locked_until = NULL "
                                            "WHERE id = :id AND status = 'sending' AND locked_by = :me",
-                            soci::use(error), soci::use(mail.id), soci::use(me));
+                            soci::use(error), soci::use(data_at_rest), soci::use(mail.id), soci::use(me));
       st.execute(true);
       changed = static_cast<int>(st.get_affected_rows());
     });

@@ -33,6 +33,21 @@ bool has_template(std::string_view name);
 // template (a permanent failure: retrying cannot help).
 RenderedMail render(std::string_view template_name, const boost::json::object& data, std::string_view public_url);
 
+// ---- secrets in outbox rows -----------------------------------------------------------------
+
+// What a secret field holds once its mail was delivered or given up on.
+inline constexpr std::string_view kRedacted = "[redacted]";
+// The data fields of a template that carry a secret (password_reset: reset_url, whose token
+// works until it expires or is used). The outbox keeps them only while the mail may still be
+// sent: `password_tokens` stores the token hashed, and a readable copy next to it would undo that.
+const std::vector<std::string_view>& secret_fields(std::string_view template_name);
+// `data` with each secret field of the template replaced by kRedacted.
+boost::json::object without_secrets(std::string_view template_name, boost::json::object data);
+// True when a secret field was already redacted: the mail can no longer be rendered as it was.
+bool secrets_removed(std::string_view template_name, const boost::json::object& data);
+// The secret values present in `data`, to keep them out of error texts (see redact).
+std::vector<std::string> secret_values(std::string_view template_name, const boost::json::object& data);
+
 // ---- addresses and headers ---------------------------------------------------------------
 
 struct Mailbox {

@@ -310,6 +310,40 @@ const std::vector<std::string_view>& template_names() {
 
 bool has_template(std::string_view name) { return templates().find(name) != templates().end(); }
 
+const std::vector<std::string_view>& secret_fields(std::string_view template_name) {
+  static const std::map<std::string, std::vector<std::string_view>, std::less<>> secrets{
+      {"password_reset", {"reset_url"}},
+  };
+  static const std::vector<std::string_view> none;
+  auto it = secrets.find(template_name);
+  return it == secrets.end() ? none : it->second;
+}
+
+boost::json::object without_secrets(std::string_view template_name, boost::json::object data) {
+  for (auto field : secret_fields(template_name)) {
+    if (auto* v = data.if_contains(field)) *v = kRedacted;
+  }
+  return data;
+}
+
+bool secrets_removed(std::string_view template_name, const boost::json::object& data) {
+  for (auto field : secret_fields(template_name)) {
+    const auto* v = data.if_contains(field);
+    if (v && v->is_string() && v->get_string() == kRedacted) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> secret_values(std::string_view template_name, const boost::json::object& data) {
+  std::vector<std::string> out;
+  for (auto field : secret_fields(template_name)) {
+    const auto* v = data.if_contains(field);
+    if (v && v->is_string() && !v->get_string().empty() && v->get_string() != kRedacted)
+      out.emplace_back(v->get_string());
+  }
+  return out;
+}
+
 RenderedMail render(std::string_view template_name, const boost::json::object& data, std::string_view public_url) {
   auto it = templates().find(template_name);
   if (it == templates().end()) throw std::invalid_argument("unknown mail template " + std::string(template_name));

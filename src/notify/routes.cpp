@@ -107,6 +107,17 @@ void mount_notify(http::Router& router, App& app) {
     const long long id = ctx.params.integer("id");
     auto item = app.db->transaction([&](soci::session& sql) {
       const long long now = now_ms();
+      std::string template_name, data;
+      sql << "SELECT template, data FROM outbox WHERE id = :id AND status = 'dead'", soci::use(id),
+          soci::into(template_name), soci::into(data);
+      if (sql.got_data()) {
+        boost::system::error_code ec;
+        auto parsed = boost::json::parse(data, ec);
+        if (!ec && parsed.is_object() && secrets_removed(template_name, parsed.as_object()))
+          throw problems::conflict("mail-redacted",
+                                   "This mail carried a one-time link, removed when the mail failed for good; "
+                                   "sending it again would send a broken link. The user can ask for a new one.");
+      }
       // Only a dead mail goes back to the queue, with a fresh attempt budget and the same Message-ID.
       soci::statement st = (sql.prepare << "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = :now, "
                                            "locked_by = NULL, locked_until = NULL WHERE id = :id AND status = 'dead'",

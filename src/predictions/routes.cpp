@@ -6,6 +6,7 @@
 
 #include "app/app.hpp"
 #include "care/relationship.hpp"
+#include "core/json_input.hpp"
 #include "core/paging.hpp"
 #include "core/problem.hpp"
 #include "db/query.hpp"
@@ -29,15 +30,7 @@ const ml::Predictor& model_named(const std::shared_ptr<const Models>& models, co
   return *m;
 }
 
-json::object parse_object(const std::string& body) {
-  boost::system::error_code ec;
-  json::parse_options opts;
-  opts.max_depth = 8;
-  json::value v = json::parse(body, ec, {}, opts);
-  if (ec) throw problems::malformed_json("The body is not valid JSON: " + ec.message() + ".");
-  if (!v.is_object()) throw problems::malformed_json("The body must be a JSON object.");
-  return std::move(v.as_object());
-}
+json::object parse_object(const std::string& body) { return parse_json_object(body, 8); }
 
 // ?model= (optional) narrows a history to one model.
 void filter_by_model(db::Query& q, const http::Context& ctx, const std::shared_ptr<const Models>& models) {

@@ -2,10 +2,12 @@
 // password reset and change.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import {
   startServer, api, assertProblem, errorFields, sessionFrom, cookieFrom, signupPatient, signupDoctor, login,
   createAdmin, patientBody, doctorBody, uniqueEmail, readOutbox, sql, sqlExec, count, PASSWORD, healthy,
 } from './harness.mjs';
+import { resetLinkFromMail } from './support/mail.mjs';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const USER_KEYS = ['created_at', 'doctor', 'email', 'id', 'name', 'patient', 'phone', 'role'];
@@ -20,13 +22,12 @@ after(async () => {
   }
 });
 
-function resetTokenFrom(row) {
-  const url = row.data.reset_url;
-  assert.equal(typeof url, 'string', `reset_url in ${JSON.stringify(row.data)}`);
+// The reset mail's link, read from the delivered .eml (the outbox row drops it once sent).
+async function resetTokenFrom(row) {
+  const [{ message_id: messageId }] = sql(server, `SELECT message_id FROM outbox WHERE id = ${Number(row.id)}`);
+  const url = await resetLinkFromMail(path.join(server.varDir, 'mail'), messageId);
   assert.ok(url.startsWith('http://app.test'), `reset_url uses MEDCORE_PUBLIC_URL: ${url}`);
-  const u = new URL(url);
-  const t = u.searchParams.get('token') || new URLSearchParams(u.hash.replace(/^#\/?[^?]*\??/, '')).get('token')
-    || decodeURIComponent(u.pathname.split('/').filter(Boolean).pop());
+  const t = new URL(url).searchParams.get('token');
   assert.ok(t && t.length >= 16, `token in ${url}`);
   return t;
 }
@@ -408,7 +409,7 @@ describe('password reset', () => {
     const rows = readOutbox(server, { template: 'password_reset', to: p.email });
     assert.equal(rows.length, 1);
     assert.equal(rows[0].to_user_id, p.user.id);
-    resetTokenFrom(rows[0]);
+    await resetTokenFrom(rows[0]);
     assert.equal(readOutbox(server, { to: unknown }).length, 0);
     assert.equal(count(server, 'outbox'), outboxBefore + 1);
   });
@@ -525,5 +526,132 @@ describe('sessions are stored hashed', () => {
     const rows = sql(server, `SELECT token_hash FROM sessions WHERE user_id = ${Number(p.user.id)}`);
     assert.ok(rows.length >= 1);
     for (const r of rows) assert.ok(!r.token_hash.includes(raw) && !raw.includes(r.token_hash), 'hashed');
+  });
+});
+
+describe('reset-token hygiene', () => {
+  it('a reset link mailed before a password change no longer works after it', async () => {
+    const p = await signupPatient(server);
+    const token = await forgotAndGetToken(p.email);
+    const changed = await api(server, 'POST', '/api/v1/auth/password/change', {
+      session: p, body: { current_password: PASSWORD, new_password: 'changed after the mail' },
+    });
+    assert.equal(changed.status, 200, changed.text);
+    const r = await api(server, 'POST', '/api/v1/auth/password/reset', { body: { token, password: 'the attacker wins this' } });
+    assertProblem(r, 400, 'invalid-token', 'the old link must be void');
+    await login(server, p.email, 'changed after the mail');
+    await login(server, p.email, 'the attacker wins this', { expect: 401 });
+  });
+
+  it('a reset voids every other outstanding link of the account', async () => {
+    const p = await signupPatient(server);
+    const first = await forgotAndGetToken(p.email);
+    const second = await forgotAndGetToken(p.email);
+    assert.equal((await api(server, 'POST', '/api/v1/auth/password/reset', { body: { token: second, password: 'reset by the second' } })).status, 204);
+    assertProblem(await api(server, 'POST', '/api/v1/auth/password/reset', { body: { token: first, password: 'reset by the first' } }), 400, 'invalid-token');
+  });
+
+  it('forgot is throttled per account: 10 quick requests (concurrent) mail it 3 times; answers stay 202 and identical', async () => {
+    const p = await signupPatient(server);
+    const other = await signupPatient(server);
+    const unknown = await api(server, 'POST', '/api/v1/auth/password/forgot', { body: { email: uniqueEmail('ghost') } });
+    const answers = await Promise.all(Array.from({ length: 10 }, () =>
+      api(server, 'POST', '/api/v1/auth/password/forgot', { body: { email: p.email } })));
+    const strip = (j) => { const { request_id, instance, ...rest } = j || {}; return rest; };
+    for (const a of answers) {
+      assert.equal(a.status, 202);
+      assert.deepEqual(strip(a.json), strip(unknown.json), 'the same answer as for an unknown email');
+    }
+    assert.equal(readOutbox(server, { template: 'password_reset', to: p.email }).length, 3, 'MEDCORE_RESET_MAILS_PER_HOUR (3)');
+    assert.equal(count(server, 'password_tokens', `user_id = ${Number(p.user.id)}`), 3);
+    // Another account is not affected.
+    await forgotAndGetToken(other.email);
+    // An hour later (simulated in the database) the account can have a new mail.
+    sqlExec(server, `UPDATE password_tokens SET created_at = created_at - 3600001 WHERE user_id = ${Number(p.user.id)}`);
+    const token = await forgotAndGetToken(p.email);
+    assert.equal((await api(server, 'POST', '/api/v1/auth/password/reset', { body: { token, password: 'a brand new password' } })).status, 204);
+  });
+});
+
+describe('common passwords', () => {
+  // Entries of the embedded list (src/accounts/common_passwords.txt), in other cases too.
+  it('sign-up refuses a common password: 422 on password, nothing written', async () => {
+    for (const password of ['qwertyuiop', 'Password123', '1234567890']) {
+      const before = count(server, 'users');
+      const r = await api(server, 'POST', '/api/v1/auth/signup', { body: patientBody({ password }) });
+      assertProblem(r, 422, 'validation', password);
+      assert.deepEqual(errorFields(r), ['password']);
+      assert.match(r.json.errors[0].message, /most common passwords/);
+      assert.equal(count(server, 'users'), before);
+    }
+  });
+
+  it('password change and reset refuse one too, and the old password and the link keep working', async () => {
+    const p = await signupPatient(server);
+    const change = await api(server, 'POST', '/api/v1/auth/password/change', {
+      session: p, body: { current_password: PASSWORD, new_password: 'password123' },
+    });
+    assertProblem(change, 422, 'validation');
+    assert.deepEqual(errorFields(change), ['new_password']);
+    await login(server, p.email, PASSWORD);
+    const token = await forgotAndGetToken(p.email);
+    const reset = await api(server, 'POST', '/api/v1/auth/password/reset', { body: { token, password: 'QWERTYUIOP' } });
+    assertProblem(reset, 422, 'validation');
+    assert.deepEqual(errorFields(reset), ['password']);
+    assert.equal((await api(server, 'POST', '/api/v1/auth/password/reset', { body: { token, password: 'a brand new password' } })).status, 204);
+  });
+
+  it('an admin creating an admin is held to the same list', async () => {
+    const admin = await createAdmin(server);
+    const r = await api(server, 'POST', '/api/v1/admin/admins', {
+      session: admin, body: { name: 'Second Admin', email: uniqueEmail('admin2'), password: '1q2w3e4r5t' },
+    });
+    assertProblem(r, 422, 'validation');
+    assert.deepEqual(errorFields(r), ['password']);
+  });
+});
+
+describe('session cookie lifetime', () => {
+  it('the session cookie is a browser-session cookie: no Max-Age or Expires (the server enforces 12 h idle, 30 d absolute)', async () => {
+    const signup = await api(server, 'POST', '/api/v1/auth/signup', { body: patientBody() });
+    const s = sessionFrom(signup);
+    const logged = await login(server, s.user.email);
+    const changed = await api(server, 'POST', '/api/v1/auth/password/change', {
+      session: logged, body: { current_password: PASSWORD, new_password: 'the next password' },
+    });
+    for (const [what, res] of [['sign-up', signup], ['login', logged.res], ['password change', changed]]) {
+      const c = cookieFrom(res);
+      assert.ok(c, `${what} sets the cookie`);
+      assert.doesNotMatch(c.raw, /Max-Age|Expires/i, `${what}: ${c.raw}`);
+      assert.match(c.raw, /;\s*HttpOnly/i);
+    }
+    // Logout still deletes it at once.
+    const out = await api(server, 'POST', '/api/v1/auth/logout', { session: sessionFrom(changed) });
+    assert.equal(out.status, 204);
+    assert.match(cookieFrom(out).raw, /Max-Age=0/);
+  });
+});
+
+describe('no lockout by strangers', () => {
+  it('failures from one address slow that address down; the owner elsewhere still signs in', async () => {
+    const s = await startServer({ env: { MEDCORE_TRUST_PROXY: '1' } });
+    try {
+      const doctor = await api(s, 'POST', '/api/v1/auth/signup', { body: doctorBody() });
+      assert.equal(doctor.status, 201, doctor.text);
+      const email = doctor.json.user.email;
+      const from = (ip) => ({ 'x-forwarded-for': ip });
+      for (let i = 0; i < 5; i++) {
+        const r = await api(s, 'POST', '/api/v1/auth/login', { headers: from('203.0.113.66'), body: { email, password: `guess number ${i}` } });
+        assertProblem(r, 401, 'invalid-credentials');
+      }
+      // The guesser's address is blocked for this account, even with the right password...
+      assertProblem(await api(s, 'POST', '/api/v1/auth/login', { headers: from('203.0.113.66'), body: { email, password: PASSWORD } }), 429, 'rate-limited');
+      // ...and the doctor, at the clinic, is not.
+      const owner = await api(s, 'POST', '/api/v1/auth/login', { headers: from('198.51.100.20'), body: { email, password: PASSWORD } });
+      assert.equal(owner.status, 200, owner.text);
+    } finally {
+      const r = await s.stop();
+      assert.equal(r.code, 0);
+    }
   });
 });

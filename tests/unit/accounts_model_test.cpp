@@ -76,19 +76,59 @@ TEST(DoctorTransitions, StatusAndRoleNamesRoundTrip) {
 
 // ---- login throttle --------------------------------------------------------------------------
 
-TEST(LoginThrottle, BlocksTheAccountAfterFiveFailuresUntilTheWindowPasses) {
+TEST(Passwords, CommonPasswordsAreRefusedCaseInsensitively) {
+  const PasswordList list("qwertyuiop\r\n1234567890\n\nPassword123\n");
+  EXPECT_EQ(list.size(), 3u);
+  EXPECT_TRUE(list.contains("qwertyuiop"));
+  EXPECT_TRUE(list.contains("QwertyUIOP"));
+  EXPECT_TRUE(list.contains("password123"));
+  EXPECT_FALSE(list.contains("qwertyuio"));
+  EXPECT_FALSE(list.contains("correct horse battery"));
+  // The embedded list: 10,000 entries of 10+ characters, the most frequent first in the file.
+  EXPECT_EQ(common_passwords().size(), 10000u);
+  EXPECT_TRUE(common_passwords().contains("1234567890"));
+  EXPECT_TRUE(common_passwords().contains("Password123"));
+  EXPECT_FALSE(common_passwords().contains("correct horse battery"));
+
+  JsonInput in(boost::json::object{{"a", "Qwertyuiop"}, {"b", "correct horse battery"}, {"c", "short"}});
+  EXPECT_EQ(read_new_password(in, "a", true), std::nullopt);
+  EXPECT_EQ(read_new_password(in, "b", true), "correct horse battery");
+  EXPECT_EQ(read_new_password(in, "c", true), std::nullopt);
+  try {
+    in.finish();
+    FAIL();
+  } catch (const Problem& p) {
+    ASSERT_EQ(p.errors().size(), 2u);
+    EXPECT_EQ(p.errors()[0].field, "a");
+    EXPECT_NE(p.errors()[0].message.find("most common passwords"), std::string::npos);
+    EXPECT_EQ(p.errors()[1].message, "must be at least 10 characters");
+  }
+}
+
+TEST(LoginThrottle, BlocksTheAccountFromOneAddressAfterFiveFailuresUntilTheWindowPasses) {
   LoginThrottle t({.max_failures_account = 5, .max_failures_ip = 20, .window_ms = 15 * kMinute});
-  for (int i = 0; i < 4; ++i) t.record_failure("ana@example.org", "10.0.0." + std::to_string(i), kT0 + i * kMinute);
+  for (int i = 0; i < 4; ++i) t.record_failure("ana@example.org", "10.0.0.9", kT0 + i * kMinute);
   EXPECT_FALSE(t.blocked_for("ana@example.org", "10.0.0.9", kT0 + 4 * kMinute));
   t.record_failure("ana@example.org", "10.0.0.9", kT0 + 4 * kMinute);
   // The oldest failure (kT0) leaves the window at kT0 + 15 min.
-  auto wait = t.blocked_for("ana@example.org", "192.168.1.1", kT0 + 5 * kMinute);
+  auto wait = t.blocked_for("ana@example.org", "10.0.0.9", kT0 + 5 * kMinute);
   ASSERT_TRUE(wait);
   EXPECT_EQ(*wait, 10 * 60);
-  EXPECT_EQ(t.blocked_for("ana@example.org", "x", kT0 + 15 * kMinute - 1500), 2);  // rounds up
-  EXPECT_FALSE(t.blocked_for("ana@example.org", "x", kT0 + 15 * kMinute));
+  EXPECT_EQ(t.blocked_for("ana@example.org", "10.0.0.9", kT0 + 15 * kMinute - 1500), 2);  // rounds up
+  EXPECT_FALSE(t.blocked_for("ana@example.org", "10.0.0.9", kT0 + 15 * kMinute));
   // Other accounts are unaffected.
   EXPECT_FALSE(t.blocked_for("bob@example.org", "10.0.0.9", kT0 + 5 * kMinute));
+}
+
+TEST(LoginThrottle, FailuresElsewhereNeverLockTheOwnerOut) {
+  // Someone who knows a doctor's email fails five times from each of three addresses...
+  LoginThrottle t({.max_failures_account = 5, .max_failures_ip = 20, .window_ms = 15 * kMinute});
+  for (const char* ip : {"203.0.113.1", "203.0.113.2", "203.0.113.3"})
+    for (int i = 0; i < 5; ++i) t.record_failure("dr.ana@clinic.org", ip, kT0 + i * 1000);
+  for (const char* ip : {"203.0.113.1", "203.0.113.2", "203.0.113.3"})
+    EXPECT_TRUE(t.blocked_for("dr.ana@clinic.org", ip, kT0 + 10'000)) << ip;
+  // ...and the doctor, at the clinic's address, can still sign in.
+  EXPECT_FALSE(t.blocked_for("dr.ana@clinic.org", "198.51.100.20", kT0 + 10'000));
 }
 
 TEST(LoginThrottle, SlidingWindowKeepsBlockingWhileRecentFailuresRemain) {
@@ -112,13 +152,16 @@ TEST(LoginThrottle, BlocksAnIpAfterTwentyFailuresAcrossAccounts) {
   EXPECT_FALSE(t.blocked_for("fresh@x.org", "203.0.113.8", kT0 + 20 * 1000));
 }
 
-TEST(LoginThrottle, SuccessResetsTheAccountButNotTheIp) {
+TEST(LoginThrottle, SuccessResetsTheAccountAtThatAddressButNotTheIp) {
   LoginThrottle t({.max_failures_account = 2, .max_failures_ip = 3, .window_ms = 15 * kMinute});
   t.record_failure("a@x.org", "ip", kT0);
   t.record_failure("a@x.org", "ip", kT0 + 1000);
-  EXPECT_TRUE(t.blocked_for("a@x.org", "other-ip", kT0 + 2000));
-  t.record_success("a@x.org", kT0 + 3000);
-  EXPECT_FALSE(t.blocked_for("a@x.org", "other-ip", kT0 + 4000));
+  t.record_failure("a@x.org", "ip2", kT0 + 1000);
+  t.record_failure("a@x.org", "ip2", kT0 + 1000);
+  EXPECT_TRUE(t.blocked_for("a@x.org", "ip", kT0 + 2000));
+  t.record_success("a@x.org", "ip", kT0 + 3000);
+  EXPECT_FALSE(t.blocked_for("a@x.org", "ip", kT0 + 4000));
+  EXPECT_TRUE(t.blocked_for("a@x.org", "ip2", kT0 + 4000)) << "a success elsewhere does not clear another address";
   t.record_failure("b@x.org", "ip", kT0 + 5000);
   EXPECT_TRUE(t.blocked_for("a@x.org", "ip", kT0 + 6000));  // the IP's three failures still count
 }

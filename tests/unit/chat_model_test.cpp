@@ -19,6 +19,14 @@ TEST(ChatModel, TextIsTrimmedAndChecked) {
   std::string emoji;
   for (std::size_t i = 0; i < kMaxMessageChars; ++i) emoji += "\xF0\x9F\x98\x80";  // counted in characters
   EXPECT_TRUE(check_text(emoji).text);
+  // The core multi-line text rule: C1 controls, separators and direction overrides are refused;
+  // emoji sequences are kept; the text is NFC.
+  EXPECT_FALSE(check_text("pay \xE2\x80\xAE" "0001 now").text) << "U+202E";
+  EXPECT_FALSE(check_text("a\xC2\x85" "b").text) << "U+0085";
+  EXPECT_FALSE(check_text("a\xE2\x80\xA8" "b").text) << "U+2028";
+  EXPECT_FALSE(check_text("\xC2\xA0\xE3\x80\x80").text) << "only no-break and ideographic spaces";
+  EXPECT_EQ(*check_text("Jose\xCC\x81").text, "Jos\xC3\xA9");
+  EXPECT_TRUE(check_text("\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9").text) << "man ZWJ woman";
 }
 
 TEST(ChatModel, ClientMessageIds) {

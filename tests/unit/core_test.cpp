@@ -8,6 +8,7 @@
 #include "core/metrics.hpp"
 #include "core/problem.hpp"
 #include "core/rate_limiter.hpp"
+#include "core/text.hpp"
 #include "core/time.hpp"
 
 using namespace medcore;
@@ -84,6 +85,114 @@ TEST(JsonInput, EmailIsLowerCasedAndShapeChecked) {
   EXPECT_EQ(in.email("b"), std::nullopt);
   EXPECT_EQ(in.email("c"), std::nullopt);
   EXPECT_EQ(in.email("d"), std::nullopt);
+}
+
+// The field's one error message, or "" when the text was accepted.
+std::string text_error(const std::string& json_string, TextRule rule = {.max = 100}) {
+  auto in = JsonInput::parse(R"({"f": )" + json_string + "}");
+  in.text("f", rule);
+  const auto errors = errors_of(in);
+  return errors.empty() ? "" : errors.front().message;
+}
+
+TEST(JsonInput, DuplicateKeysAreMalformed) {
+  for (const char* body : {R"({"role": "patient", "role": "doctor"})", R"({"a": {"x": 1, "x": 2}})",
+                           R"({"a": [{"k": 1}, {"k": 2, "k": 3}]})", R"({"r\u006fle": 1, "role": 2})"}) {
+    try {
+      JsonInput::parse(body);
+      FAIL() << body;
+    } catch (const Problem& p) {
+      EXPECT_EQ(p.status(), 400) << body;
+      EXPECT_EQ(p.slug(), "malformed-json") << body;
+      EXPECT_NE(p.detail().find("appears more than once"), std::string::npos) << p.detail();
+    }
+  }
+  // The same key in sibling objects, and keys that differ only in case, are fine.
+  EXPECT_NO_THROW(JsonInput::parse(R"({"a": [{"k": 1}, {"k": 2}], "b": {"k": 3}, "K": 4, "k": 5})"));
+  EXPECT_THROW(parse_json_object(R"({"glucose": 90, "glucose": 400})", 8), Problem);
+}
+
+TEST(Text, NormalisesToNfc) {
+  // "e" + COMBINING ACUTE ACCENT is stored as the one precomposed "é".
+  auto in = JsonInput::parse(R"({"name": "Jose\u0301 Ramos"})");
+  EXPECT_EQ(in.text("name", {.max = 100}), "Jos\xC3\xA9 Ramos");
+  EXPECT_EQ(text::clean("Jose\xCC\x81", text::Lines::single).text, "Jos\xC3\xA9");
+  // Length is counted after normalising: "José" is four characters, not five.
+  EXPECT_EQ(text_error(R"("Jose\u0301")", {.max = 4}), "");
+  EXPECT_EQ(text_error(R"("Jose\u0301")", {.max = 3}), "must be at most 3 characters");
+}
+
+TEST(Text, RefusesInvisibleAndDirectionCharactersInSingleLineText) {
+  const std::string invisible = "must not contain invisible or text-direction characters";
+  EXPECT_EQ(text_error(R"("Ana \u202ELima")"), invisible) << "RIGHT-TO-LEFT OVERRIDE";
+  EXPECT_EQ(text_error(R"("\uFEFF")"), invisible) << "a name of one BYTE ORDER MARK";
+  EXPECT_EQ(text_error(R"("\uFEFFAna")"), invisible);
+  EXPECT_EQ(text_error(R"("Ana\u0085Lima")"), "must not contain control characters") << "NEXT LINE (C1)";
+  EXPECT_EQ(text_error(R"("Ana\u200BLima")"), invisible) << "ZERO WIDTH SPACE";
+  EXPECT_EQ(text_error(R"("Ana\u200DLima")"), invisible) << "ZERO WIDTH JOINER";
+  EXPECT_EQ(text_error(R"("Ana\u2028Lima")"), invisible) << "LINE SEPARATOR";
+  EXPECT_EQ(text_error(R"("Ana\u2029Lima")"), invisible) << "PARAGRAPH SEPARATOR";
+  EXPECT_EQ(text_error(R"("Ana\u2066Lima")"), invisible) << "LEFT-TO-RIGHT ISOLATE";
+  EXPECT_EQ(text_error(R"("Ana\u00ADLima")"), invisible) << "SOFT HYPHEN";
+  EXPECT_EQ(text_error(R"("\u3164")"), invisible) << "HANGUL FILLER (a letter that shows nothing)";
+  EXPECT_EQ(text_error(R"("Ana\u0007")"), "must not contain control characters");
+  EXPECT_EQ(text_error(R"("Ana\nLima")"), "must not contain control characters");
+  EXPECT_EQ(text_error(R"("Ana\uE000")"), "must not contain unassigned or private-use characters");
+  EXPECT_EQ(text_error(R"("Ana\u0378")"), "must not contain unassigned or private-use characters");
+  // Ordinary names of many scripts are fine.
+  for (const char* ok : {R"("Zoë Ŝ")", R"("Иван Петров")", R"("山田 太郎")", R"("محمد")", R"("O'Brien-Smith")"})
+    EXPECT_EQ(text_error(ok), "") << ok;
+}
+
+TEST(Text, TrimsUnicodeWhiteSpaceSoBlankNamesAreEmpty) {
+  EXPECT_EQ(text_error(R"("\u00A0\u3000 ")", {.required = true, .min = 1, .max = 100}), "must not be empty");
+  auto in = JsonInput::parse(R"({"name": "\u2003Ana Lima\u00A0"})");
+  EXPECT_EQ(in.text("name", {.max = 100}), "Ana Lima");
+}
+
+TEST(Text, MultiLineTextKeepsLineBreaksAndEmojiButNotControls) {
+  const TextRule multi{.max = 500, .multiline = true};
+  EXPECT_EQ(text_error(R"("line 1\nline 2\r\n\tindented")", multi), "");
+  // Family emoji (ZWJ sequence), a flag (tag characters) and Persian with a ZERO WIDTH NON-JOINER.
+  EXPECT_EQ(text_error(R"("\uD83D\uDC68\u200D\uD83D\uDC69\u200D\uD83D\uDC67 )"
+                       R"(\uD83C\uDFF4\uDB40\uDC67\uDB40\uDC62\uDB40\uDC73\uDB40\uDC63\uDB40\uDC74\uDB40\uDC7F )"
+                       R"(\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645")",
+                       multi),
+            "");
+  EXPECT_EQ(text_error(R"("a\u202Eb")", multi), "must not contain invisible or text-direction characters");
+  EXPECT_EQ(text_error(R"("a\u2028b")", multi), "must not contain invisible or text-direction characters");
+  EXPECT_EQ(text_error(R"("a\u0085b")", multi), "must not contain control characters");
+  EXPECT_EQ(text_error(R"("a\u0000b")", multi), "must not contain control characters");
+}
+
+TEST(JsonInput, EmailsWithInvisibleOrLookAlikeCharactersAreRefused) {
+  auto email_error = [](const std::string& address) {
+    auto in = JsonInput(boost::json::object{{"email", address}});
+    in.email("email", true);
+    const auto errors = errors_of(in);
+    return errors.empty() ? std::string() : errors.front().message;
+  };
+  // Zero-width characters inside the address.
+  EXPECT_EQ(email_error("dr.ana\xE2\x80\x8B@clinic.org"), "must not contain invisible or text-direction characters");
+  EXPECT_EQ(email_error("dr.ana@cli\xE2\x80\x8Cnic.org"), "must not contain invisible or text-direction characters");
+  EXPECT_EQ(email_error("\xEF\xBB\xBF" "dr.ana@clinic.org"), "must not contain invisible or text-direction characters");
+  // Mixed scripts: a Cyrillic "а" (U+0430) among Latin letters, in the local part or the domain.
+  const std::string mixed = "must not mix letters or digits of different scripts (such as Latin and Cyrillic)";
+  EXPECT_EQ(email_error("dr.\xD0\xB0na@clinic.org"), mixed);
+  EXPECT_EQ(email_error("dr.ana@cl\xD1\x96nic.org"), mixed) << "Ukrainian i in the domain";
+  // Whole-script look-alikes: all-Cyrillic "аре", all-Greek "οο".
+  const std::string imitation = "must not be written in letters that imitate Latin ones";
+  EXPECT_EQ(email_error("\xD0\xB0\xD1\x80\xD0\xB5@clinic.org"), imitation);
+  EXPECT_EQ(email_error("dr@\xCE\xBF\xCE\xBF.org"), imitation);
+  // Addresses in one script, or in scripts one writing system uses together, are fine.
+  EXPECT_EQ(email_error("dr.ana@clinic.org"), "");
+  EXPECT_EQ(email_error("jos\xC3\xA9@clinic.org"), "");
+  EXPECT_EQ(email_error("\xD0\xB8\xD0\xB2\xD0\xB0\xD0\xBD@\xD0\xBF\xD1\x80\xD0\xB8\xD0\xBC\xD0\xB5\xD1\x80.\xD1\x80\xD1\x84"), "")
+      << "иван@пример.рф";
+  EXPECT_EQ(email_error("\xE5\xB1\xB1\xE7\x94\xB0taro@example.jp"), "") << "Han with Latin";
+  // NFC first: a decomposed "é" is the same address as the precomposed one.
+  auto in = JsonInput(boost::json::object{{"email", "Jose\xCC\x81@Clinic.org"}});
+  EXPECT_EQ(in.email("email", true), "jos\xC3\xA9@clinic.org");
 }
 
 TEST(JsonInput, IntegersAndBooleansAreTyped) {

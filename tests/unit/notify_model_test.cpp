@@ -92,6 +92,26 @@ TEST(NotifyTemplates, HtmlIsEscapedTextIsNot) {
   EXPECT_NE(m.text.find("30 minutes"), std::string::npos);
 }
 
+TEST(NotifySecrets, ResetLinkIsRedactedAndOtherFieldsKept) {
+  const boost::json::object data{{"name", "Ana"}, {"reset_url", "http://app.test/reset-password?token=s3cret"},
+                                 {"expires_minutes", 30}};
+  EXPECT_EQ(secret_fields("password_reset"), std::vector<std::string_view>{"reset_url"});
+  EXPECT_EQ(secret_values("password_reset", data), std::vector<std::string>{"http://app.test/reset-password?token=s3cret"});
+  EXPECT_FALSE(secrets_removed("password_reset", data));
+  const auto kept = without_secrets("password_reset", data);
+  EXPECT_EQ(boost::json::serialize(kept).find("s3cret"), std::string::npos);
+  EXPECT_EQ(kept.at("reset_url").as_string(), kRedacted);
+  EXPECT_EQ(kept.at("name"), "Ana");
+  EXPECT_EQ(kept.at("expires_minutes"), 30);
+  EXPECT_TRUE(secrets_removed("password_reset", kept));
+  EXPECT_TRUE(secret_values("password_reset", kept).empty());
+  // Templates without secrets are left alone.
+  const boost::json::object welcome{{"name", "Ana"}, {"login_url", "http://app.test/login"}};
+  EXPECT_TRUE(secret_fields("welcome").empty());
+  EXPECT_EQ(without_secrets("welcome", welcome), welcome);
+  EXPECT_FALSE(secrets_removed("welcome", welcome));
+}
+
 TEST(NotifyTemplates, LinksUseThePublicUrl) {
   auto m = render("appointment_reminder", {{"name", "A"}, {"with_name", "D"}, {"starts_at", "S"}, {"appointment_id", 42}},
                   "https://care.example");

@@ -113,3 +113,13 @@ export function checkMail(assert, mail, { to, messageId, subject }) {
   assert.deepEqual(mail.parts.map((p) => p.type), ['text/plain', 'text/html']);
   for (const p of mail.parts) assert.match(p.headers['content-type'], /charset=UTF-8/);
 }
+
+// The password-reset link in the delivered mail whose Message-ID is `messageId` (file transport:
+// <var>/mail/*.eml). The outbox row does not keep the link once the mail is out.
+export async function resetLinkFromMail(mailDir, messageId) {
+  const mail = await waitFor(() => readEmlDir(mailDir).find((m) => m.headers['message-id'] === messageId),
+    `the reset mail ${messageId}`);
+  const m = /https?:\/\/\S*reset-password\?token=[A-Za-z0-9_-]+/.exec(mail.parts[0]?.body || '');
+  if (!m) throw new Error(`no reset link in ${mail.file}: ${mail.parts[0]?.body}`);
+  return m[0];
+}
