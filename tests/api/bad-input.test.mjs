@@ -137,7 +137,7 @@ function wrongTypeValues(s) {
 const BAD_FORMATS = {
   date: ['1990-02-30', '1990-13-01', '01/04/1990', 'yesterday', ''],
   'date-time': ['tomorrow', '2030-13-01T10:00:00Z', '2030-01-01 10:00', ''],
-  email: ['not-an-email', 'a@', '@b.org', 'a b@c.org', ''],
+  'idn-email': ['not-an-email', 'a@', '@b.org', 'a b@c.org', 'dr.\u0430na@clinic.example', 'ana\u200b@clinic.example', ''],
 };
 // Rules the schema states in words only (descriptions): a past birth date, age at most 130; an IANA zone.
 const SEMANTIC = {
