@@ -3,6 +3,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import crypto from 'node:crypto';
 import {
   startServer, api, assertProblem, rawGet, rawRequest, healthy, signupPatient, PASSWORD,
   SPA_INDEX, SPA_JS, SPA_CSS, SPA_ICO, SECRET_MARKER, sleep, withTimeout,
@@ -11,6 +12,12 @@ import {
 let server;
 before(async () => { server = await startServer(); });
 after(async () => { if (server) await server.stop(); });
+
+// Sum of the request counters labelled method="other".
+function otherCount(metricsText) {
+  return metricsText.split('\n').filter((l) => l.startsWith('medcore_http_requests_total{') && l.includes('method="other"'))
+    .reduce((n, l) => n + Number(l.trim().split(/\s+/).pop()), 0);
+}
 
 function checkSecurityHeaders(h, what) {
   const get = (n) => (typeof h.get === 'function' ? h.get(n) : h[n]);
@@ -57,6 +64,23 @@ describe('health and metrics', () => {
     assert.match(r.text, /_bucket\{[^}]*le="\+Inf"[^}]*\}\s+\d+/, 'histogram buckets with le="+Inf"');
     assert.match(r.text, /_sum(\{[^}]*\})?\s+[\d.eE+-]+/m);
     assert.match(r.text, /_count(\{[^}]*\})?\s+\d+/m);
+  });
+
+  it('a method the client makes up adds no series: every unknown method counts as method="other"', async () => {
+    const before = await api(server, 'GET', '/metrics');
+    const otherBefore = otherCount(before.text);
+    // Any token is a valid method on the wire; 100 random 4 KB ones on a known route (405).
+    const methods = Array.from({ length: 100 }, () => crypto.randomBytes(2048).toString('hex').toUpperCase());
+    for (let i = 0; i < methods.length; i += 20) {
+      const answers = await Promise.all(methods.slice(i, i + 20).map((m) =>
+        rawRequest(server, `${m} /api/v1/doctors HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`)));
+      for (const r of answers) assert.equal(r.status, 405, r.head);
+    }
+    const after = await api(server, 'GET', '/metrics');
+    const labels = new Set([...after.text.matchAll(/method="([^"]*)"/g)].map((m) => m[1]));
+    for (const label of labels) assert.ok(/^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|CONNECT|TRACE|other|-)$/.test(label), `method label ${label.slice(0, 40)}… (${label.length} characters)`);
+    assert.ok(after.text.length - before.text.length < 2048, `/metrics grew from ${before.text.length} to ${after.text.length} bytes`);
+    assert.equal(otherCount(after.text) - otherBefore, methods.length, 'each one counted under method="other"');
   });
 });
 
