@@ -90,9 +90,12 @@ void add_standard_headers(Response& r, std::string_view path, bool hsts) {
   add_missing("cross-origin-opener-policy", "same-origin");
   add_missing("permissions-policy", "camera=(self), microphone=(), geolocation=()");
   if (hsts) add_missing("strict-transport-security", "max-age=31536000; includeSubDomains");
-  // Health data must never sit in a shared or browser cache.
-  if (path.starts_with("/api/") || path == "/metrics" || path == "/readyz" || path == "/healthz")
-    add_missing("cache-control", "no-store");
+  // Health data must never sit in a shared or browser cache, where it outlives a logout or a lost
+  // right to see it: no API answer may choose otherwise, so a route's own Cache-Control is replaced.
+  if (path.starts_with("/api/") || path == "/metrics" || path == "/readyz" || path == "/healthz") {
+    std::erase_if(r.headers, [](const Header& h) { return beast::iequals(h.name, "cache-control"); });
+    r.headers.push_back({"cache-control", "no-store"});
+  }
 }
 
 class InFlight {
