@@ -16,6 +16,7 @@
 #include "core/problem.hpp"
 #include "core/rate_limiter.hpp"
 #include "core/time.hpp"
+#include "http/framing.hpp"
 #include "http/static_files.hpp"
 
 namespace medcore::http {
@@ -116,6 +117,46 @@ class ConnectionCount {
   ConnectionCount(const ConnectionCount&) = delete;
   ConnectionCount& operator=(const ConnectionCount&) = delete;
 };
+
+// http::async_read_header, except that the head's raw bytes are seen before the parser folds
+// them: `folded` tells whether a field line started with whitespace (obs-fold), which Beast
+// would silently join to the previous value. Beast parses a head only once it is complete, so
+// the whole head is in `buffer` when parser.put() consumes it.
+struct HeadRead {
+  boost::system::error_code ec;
+  bool folded = false;
+};
+asio::awaitable<HeadRead> read_head(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                    bhttp::request_parser<bhttp::string_body>& parser) {
+  HeadRead result;
+  for (;;) {
+    if (buffer.size() > 0) {
+      const auto data = buffer.data();
+      const std::size_t used = parser.put(data, result.ec);
+      if (result.ec != bhttp::error::need_more) {
+        if (!result.ec && parser.is_header_done())
+          result.folded = has_obs_fold({static_cast<const char*>(data.data()), used});
+        buffer.consume(used);
+        if (result.ec || parser.is_header_done()) co_return result;
+        continue;
+      }
+      result.ec = {};
+    }
+    const auto space = buffer.prepare(beast::read_size(buffer, 65536));
+    auto read_op = stream.async_read_some(space, use_tuple);
+    auto [ec, n] = co_await std::move(read_op);
+    if (ec == asio::error::eof) {
+      // As Beast's reader: a clean close between requests, or a request cut short.
+      result.ec = parser.got_some() || buffer.size() > 0 ? bhttp::error::partial_message : bhttp::error::end_of_stream;
+      co_return result;
+    }
+    if (ec) {
+      result.ec = ec;
+      co_return result;
+    }
+    buffer.commit(n);
+  }
+}
 
 }  // namespace
 
@@ -294,8 +335,9 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     // Content-Length while reading the header; so none here, the route's limit right after.
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     stream.expires_after(std::chrono::seconds(first ? options.read_timeout_seconds : options.idle_timeout_seconds));
-    auto [read_ec, read_n] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
-    (void)read_n;
+    auto head_op = read_head(stream, buffer, parser);
+    const HeadRead head = co_await std::move(head_op);
+    const auto& read_ec = head.ec;
     const std::string request_id = [&] {
       if (parser.is_header_done()) {
         auto incoming = parser.get()["X-Request-Id"];
@@ -332,6 +374,23 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     InFlight busy(in_flight);
     const auto started = std::chrono::steady_clock::now();
     const std::string target(parser.get().target());
+    std::vector<Header> fields;
+    for (const auto& field : parser.get()) {
+      std::string name(field.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      fields.push_back({std::move(name), std::string(field.value())});
+    }
+    // Before anything reads a body, for /socket.io/ too: a request whose end this server could
+    // see elsewhere than a proxy in front of it is refused, and the connection closed.
+    {
+      std::optional<Problem> refused = check_framing(parser.get().version(), fields);
+      if (!refused && head.folded)
+        refused = problems::bad_request("Header fields folded over several lines (obs-fold) are refused.");
+      if (refused) {
+        co_await reply_and_close(*refused);
+        break;
+      }
+    }
 
     const RawHandler* raw = nullptr;
     for (auto& [prefix, handler] : raw_handlers)
@@ -369,11 +428,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
       }
       req.path = url->path();
       req.query = std::string(url->encoded_query());
-      for (const auto& field : parser.get()) {
-        std::string name(field.name_string());
-        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        req.headers.push_back({std::move(name), std::string(field.value())});
-      }
+      req.headers = std::move(fields);
       req.remote_ip = peer_ip;
       if (options.trust_proxy) {
         if (auto fwd = req.header("x-forwarded-for")) {

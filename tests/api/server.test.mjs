@@ -306,6 +306,78 @@ describe('connections and limits', () => {
   });
 });
 
+describe('HTTP/1.1 framing (RFC 9112): anything a proxy could read differently is refused and the connection closed', () => {
+  // No `Connection: close` in these requests: the server closing the connection is part of what
+  // is tested. A second request follows each refused one on the same connection (what a
+  // smuggler would hide in the body); it must never be answered.
+  const SMUGGLED = 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
+  async function refused(data, status, slug, what) {
+    const r = await rawRequest(server, data + SMUGGLED, { timeoutMs: 5000 });
+    assert.equal(r.status, status, `${what}: ${r.head}`);
+    assert.equal(r.raw.match(/HTTP\/1\.1 \d{3} /g).length, 1, `${what}: one answer only, the smuggled request is not served`);
+    assert.ok(!r.timedOut, `${what}: the connection is closed after the answer`);
+    assert.equal(r.headers.connection, 'close', what);
+    assert.match(r.headers['content-type'] || '', /^application\/problem\+json/, what);
+    assert.equal(JSON.parse(r.bodyText).type, `urn:medcore:problem:${slug}`, what);
+  }
+  const login = (headers, body) => `POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${headers}\r\n${body}`;
+  const BODY = '{"email":"a@b.org","password":"0123456789"}';
+
+  it('Transfer-Encoding with Content-Length → 400, whatever the order and coding', async () => {
+    await refused(login(`Transfer-Encoding: xchunked\r\nContent-Length: ${BODY.length}\r\n`, BODY), 400, 'bad-request', 'xchunked + CL');
+    await refused(login(`Content-Length: ${BODY.length}\r\nTransfer-Encoding: xchunked\r\n`, BODY), 400, 'bad-request', 'CL + xchunked');
+    await refused(login(`Transfer-Encoding: chunked\r\nContent-Length: 5\r\n`, '0\r\n\r\n'), 400, 'bad-request', 'chunked + CL');
+    await refused(login(`Content-Length: 5\r\nTransfer-Encoding: chunked\r\n`, '0\r\n\r\n'), 400, 'bad-request', 'CL + chunked');
+  });
+
+  it('a transfer coding list that does not end with one chunked → 400; another coding → 501', async () => {
+    await refused(login('Transfer-Encoding: xchunked\r\n', BODY), 400, 'bad-request', 'xchunked alone');
+    await refused(login('Transfer-Encoding: chunked, identity\r\n', '0\r\n\r\n'), 400, 'bad-request', 'chunked not last');
+    await refused(login('Transfer-Encoding: chunked, chunked\r\n', '0\r\n\r\n'), 400, 'bad-request', 'chunked twice');
+    await refused(login('Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n', '0\r\n\r\n'), 501, 'unsupported-transfer-coding', 'gzip, chunked');
+    await refused(`POST /api/v1/auth/login HTTP/1.0\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, 400, 'bad-request', 'HTTP/1.0 with Transfer-Encoding');
+  });
+
+  it('folded header lines (obs-fold) → 400', async () => {
+    await refused('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Folded: a\r\n b\r\n\r\n', 400, 'bad-request', 'space fold');
+    await refused('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Folded: a\r\n\tb\r\n\r\n', 400, 'bad-request', 'tab fold');
+    await refused('GET /healthz HTTP/1.1\r\n Host: 127.0.0.1\r\n\r\n', 400, 'bad-request', 'whitespace before the first field');
+  });
+
+  it('no Host, two Hosts or a Host that is not host[:port] → 400 (HTTP/1.0 may omit it)', async () => {
+    await refused('GET /healthz HTTP/1.1\r\n\r\n', 400, 'bad-request', 'no Host');
+    await refused('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n\r\n', 400, 'bad-request', 'two Hosts');
+    await refused('GET /healthz HTTP/1.1\r\nHost: evil.example 127.0.0.1\r\n\r\n', 400, 'bad-request', 'Host with a space');
+    await refused('GET /healthz HTTP/1.1\r\nHost: user@127.0.0.1\r\n\r\n', 400, 'bad-request', 'Host with userinfo');
+    const old = await rawRequest(server, 'GET /healthz HTTP/1.0\r\n\r\n');
+    assert.equal(old.status, 200, old.head);
+    for (const host of ['127.0.0.1', `127.0.0.1:${server.port}`, '[::1]:8080', 'app.test', 'localhost:8080']) {
+      const ok = await rawRequest(server, `GET /healthz HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+      assert.equal(ok.status, 200, `Host: ${host}: ${ok.head}`);
+    }
+  });
+
+  it('the same rules on the raw /socket.io/ mount', async () => {
+    const poll = '/socket.io/?EIO=4&transport=polling';
+    await refused(`GET ${poll} HTTP/1.1\r\n\r\n`, 400, 'bad-request', 'socket.io without Host');
+    await refused(`GET ${poll} HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n`, 400, 'bad-request', 'socket.io with two Hosts');
+    await refused(`GET ${poll} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Folded: a\r\n b\r\n\r\n`, 400, 'bad-request', 'socket.io obs-fold');
+    await refused(`POST ${poll}&sid=x HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: xchunked\r\nContent-Length: 4\r\n\r\n40{}`, 400, 'bad-request', 'socket.io TE + CL');
+    // A well-formed handshake still opens a session.
+    const ok = await rawRequest(server, `GET ${poll} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+    assert.equal(ok.status, 200, ok.head);
+    assert.match(ok.bodyText, /^0\{"sid":/);
+  });
+
+  it('a well-formed chunked request is still read', async () => {
+    const chunked = `${BODY.length.toString(16)}\r\n${BODY}\r\n0\r\n\r\n`;
+    const r = await rawRequest(server, login('Transfer-Encoding: chunked\r\nConnection: close\r\n', chunked));
+    assert.equal(r.status, 401, r.head);
+    assert.equal(JSON.parse(r.bodyText).type, 'urn:medcore:problem:invalid-credentials');
+    assert.ok(await healthy(server));
+  });
+});
+
 describe('graceful shutdown', () => {
   it('SIGTERM lets an in-flight request finish, then exits 0', async () => {
     const s = await startServer();
