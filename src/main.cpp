@@ -92,6 +92,8 @@ void mount_all(http::Router& router, App& app, std::shared_ptr<const predictions
 }
 
 int serve(Config config) {
+  // A bad MEDCORE_PUBLIC_URL or MEDCORE_ALLOWED_ORIGINS stops the start here, before anything opens.
+  auto origins = http::OriginPolicy::from_config(config);
   App app = open_app(std::move(config));
   const auto& c = app.config;
 
@@ -136,7 +138,8 @@ int serve(Config config) {
                               .web_root = c.web_root,
                               .trust_proxy = c.trust_proxy,
                               .tls_terminated_upstream = c.cookie_secure,
-                              .auth_rate_per_minute = c.auth_rate_per_minute};
+                              .auth_rate_per_minute = c.auth_rate_per_minute,
+                              .origins = std::move(origins)};
   http::Server server(options, router, general, hashing, &inference);
   auto authenticator = std::make_shared<accounts::SessionAuthenticator>(app);
   server.set_authenticator([authenticator](const http::Request& r) { return authenticator->authenticate(r); });

@@ -54,6 +54,7 @@ Config Config::from_environment() {
   read_string("MEDCORE_MODELS_DIR", c.models_dir);
   read_string("MEDCORE_LOG_LEVEL", c.log_level);
   read_string("MEDCORE_PUBLIC_URL", c.public_url);
+  read_string("MEDCORE_ALLOWED_ORIGINS", c.allowed_origins);
   read_string("MEDCORE_CURRENCY", c.currency);
   read_int("MEDCORE_SESSION_TTL", c.session_ttl_seconds, 60, 90LL * 24 * 3600);
   read_int("MEDCORE_SESSION_MAX", c.session_max_seconds, 60, 365LL * 24 * 3600);

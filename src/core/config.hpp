@@ -13,7 +13,8 @@ struct Config {
   std::string var_dir = "var";                         // MEDCORE_VAR_DIR (demo credentials, mail files)
   std::string models_dir = "models";                   // MEDCORE_MODELS_DIR: *.card.json + model files
   std::string log_level = "info";                      // MEDCORE_LOG_LEVEL: trace|debug|info|warn|error
-  std::string public_url = "http://127.0.0.1:8080";    // MEDCORE_PUBLIC_URL: base of links in mails
+  std::string public_url = "http://127.0.0.1:8080";    // MEDCORE_PUBLIC_URL: base of links in mails; its origin may use the session cookie
+  std::string allowed_origins;                         // MEDCORE_ALLOWED_ORIGINS: more origins that may (comma-separated)
   std::string currency = "USD";                        // MEDCORE_CURRENCY
   long session_ttl_seconds = 12 * 3600;                // MEDCORE_SESSION_TTL: sliding idle lifetime
   long session_max_seconds = 30 * 24 * 3600;           // MEDCORE_SESSION_MAX: absolute lifetime

@@ -68,13 +68,6 @@ Problem overloaded() {
 
 Problem csrf_problem(std::string detail) { return Problem(403, "csrf", "Cross-site request refused", std::move(detail)); }
 
-// The host[:port] an Origin header names, or empty when it is not a usable origin.
-std::string_view origin_authority(std::string_view origin) {
-  auto scheme = origin.find("://");
-  if (scheme == std::string_view::npos) return {};
-  return origin.substr(scheme + 3);
-}
-
 void add_standard_headers(Response& r, std::string_view path, bool hsts) {
   auto add_missing = [&](std::string_view name, std::string value) {
     if (!r.find_header(name)) r.headers.push_back({std::string(name), std::move(value)});
@@ -289,8 +282,7 @@ asio::awaitable<Response> Server::Impl::handle(Request& req, RouteMatch& match, 
     }
     if (is_unsafe(req.method)) {
       if (auto origin = req.header("origin")) {
-        auto host = req.header("host");
-        if (!host || origin_authority(*origin) != *host)
+        if (!options.origins.allows(*origin, req.header("host").value_or(""), req.header("x-forwarded-proto").value_or("")))
           co_return problem_response(csrf_problem("Requests from another site are refused."), req.path, request_id);
       }
     }

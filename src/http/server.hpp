@@ -10,6 +10,7 @@
 
 #include "core/worker_pool.hpp"
 #include "http/context.hpp"
+#include "http/origin.hpp"
 #include "http/raw_hook.hpp"
 #include "http/router.hpp"
 
@@ -27,6 +28,7 @@ struct ServerOptions {
   bool trust_proxy = false;
   bool tls_terminated_upstream = false;  // adds HSTS
   int auth_rate_per_minute = 30;
+  OriginPolicy origins;  // who may send unsafe requests with an Origin header
 };
 
 // Resolves the caller from the request (session cookie or bearer token). Runs on a worker.

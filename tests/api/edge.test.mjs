@@ -1,0 +1,124 @@
+// The HTTP edge (issue 13): which origins may use the session cookie, HSTS, per-client
+// connection caps and the descriptor budget, and where /metrics is served. Framing and the
+// metrics label rules are in server.test.mjs.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { io } from 'socket.io-client';
+import {
+  startServer, prepareEnv, runCli, signupPatient, PASSWORD,
+} from './harness.mjs';
+
+// One request with exactly these headers (fetch would not let a test choose Host). Resolves
+// {status, headers, json, text}.
+function send(server, method, path, { headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const h = { host: `127.0.0.1:${server.port}`, connection: 'close', ...headers };
+    if (payload !== undefined) { h['content-type'] = 'application/json'; h['content-length'] = Buffer.byteLength(payload); }
+    const req = http.request({ host: '127.0.0.1', port: server.port, method, path, headers: h, timeout: 10_000 }, (res) => {
+      const chunks = [];
+      res.on('data', (d) => chunks.push(d));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json;
+        try { json = JSON.parse(text); } catch { json = undefined; }
+        resolve({ status: res.statusCode, headers: res.headers, json, text });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within 10 s`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+// A cookie session's unsafe request with the right CSRF token, from `origin` to `host`.
+const rename = (server, s, name, origin, host) => send(server, 'PATCH', '/api/v1/me', {
+  headers: { cookie: s.cookie, 'x-csrf-token': s.csrf, origin, ...(host ? { host } : {}) }, body: { name },
+});
+
+function once(emitter, event, ms = 5000) {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no "${event}" within ${ms} ms`)), ms);
+    emitter.once(event, (...args) => { clearTimeout(t); resolve(args); });
+  });
+}
+
+describe('Origin: compared with the public URL (scheme included) and MEDCORE_ALLOWED_ORIGINS, not with Host', () => {
+  let server, patient;
+  before(async () => {
+    // The harness's public URL is http://app.test; the test talks to 127.0.0.1.
+    server = await startServer({ env: { MEDCORE_ALLOWED_ORIGINS: 'https://staff.example, http://localhost:5173' } });
+    patient = await signupPatient(server);
+  });
+  after(async () => { if (server) await server.stop(); });
+
+  it('DNS rebinding: Origin and Host both naming the attacker → 403 csrf, nothing changed', async () => {
+    const r = await rename(server, patient, 'Rebound', 'http://evil.example', 'evil.example');
+    assert.equal(r.status, 403, r.text);
+    assert.equal(r.json?.type, 'urn:medcore:problem:csrf');
+    const port = await rename(server, patient, 'Rebound', `http://evil.example:${server.port}`, `evil.example:${server.port}`);
+    assert.equal(port.status, 403, port.text);
+    const login = await send(server, 'POST', '/api/v1/auth/login', {
+      headers: { origin: 'http://evil.example', host: 'evil.example' }, body: { email: patient.email, password: PASSWORD },
+    });
+    assert.equal(login.status, 403, `a rebound page cannot sign in either: ${login.text}`);
+    const me = await send(server, 'GET', '/api/v1/me', { headers: { cookie: patient.cookie } });
+    assert.equal(me.json.user.name, patient.user.name);
+  });
+
+  it('the public URL\'s origin and the allowed ones pass; the same host with the other scheme does not', async () => {
+    assert.equal((await rename(server, patient, 'From the public URL', 'http://app.test', 'app.test')).status, 200);
+    assert.equal((await rename(server, patient, 'From the public URL, any Host', 'http://app.test')).status, 200);
+    assert.equal((await rename(server, patient, 'Staff site', 'https://staff.example')).status, 200);
+    assert.equal((await rename(server, patient, 'Vite dev server', 'http://localhost:5173')).status, 200);
+    const https = await rename(server, patient, 'Wrong scheme', 'https://app.test', 'app.test');
+    assert.equal(https.status, 403, `https origin for an http site: ${https.text}`);
+    const foreign = await rename(server, patient, 'Foreign', 'https://evil.example');
+    assert.equal(foreign.status, 403);
+    assert.equal((await rename(server, patient, 'Null', 'null')).status, 403);
+  });
+
+  it('a loopback origin passes only for the very host:port it was sent to, with the request\'s scheme', async () => {
+    const here = `127.0.0.1:${server.port}`;
+    assert.equal((await rename(server, patient, 'Loopback', `http://${here}`, here)).status, 200);
+    assert.equal((await rename(server, patient, 'Localhost', `http://localhost:${server.port}`, `localhost:${server.port}`)).status, 200);
+    const https = await rename(server, patient, 'Loopback https', `https://${here}`, here);
+    assert.equal(https.status, 403, `https origin on an http connection: ${https.text}`);
+    const otherPort = await rename(server, patient, 'Other local app', 'http://localhost:3000', `localhost:${server.port}`);
+    assert.equal(otherPort.status, 403, otherPort.text);
+  });
+
+  it('the /chat handshake applies the same rule to the session cookie', async () => {
+    const sockets = [];
+    const open = (origin, host) => {
+      const s = io(server.url + '/chat', {
+        forceNew: true, reconnection: false, transports: ['websocket'],
+        extraHeaders: { cookie: patient.cookie, origin, ...(host ? { host } : {}) },
+      });
+      sockets.push(s);
+      return s;
+    };
+    try {
+      const [rebound] = await once(open('http://evil.example', 'evil.example'), 'connect_error');
+      assert.match(rebound.message, /forbidden origin/);
+      const [https] = await once(open('https://app.test'), 'connect_error');
+      assert.match(https.message, /forbidden origin/);
+      await once(open('http://app.test'), 'connect');
+      await once(open(`http://127.0.0.1:${server.port}`), 'connect');
+    } finally {
+      for (const s of sockets) s.disconnect();
+    }
+  });
+
+  it('a MEDCORE_ALLOWED_ORIGINS entry that is not an origin stops the start, naming the variable', async () => {
+    const ctx = await prepareEnv({ env: { MEDCORE_ALLOWED_ORIGINS: 'https://ok.example, https://bad.example/path' } });
+    try {
+      const r = await runCli(ctx.env, ['serve'], { timeoutMs: 15_000 });
+      assert.notEqual(r.code, 0, `serve exited ${r.code} (signal ${r.signal})`);
+      assert.match(r.stderr, /MEDCORE_ALLOWED_ORIGINS/);
+    } finally {
+      await ctx.dropDatabase();
+    }
+  });
+});
