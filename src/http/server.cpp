@@ -339,7 +339,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     }();
     auto reply_and_close = [&](const Problem& p, std::string_view instance = "/") -> asio::awaitable<void> {
       Response r = problem_response(p, instance, request_id);
-      add_standard_headers(r, "", false);
+      add_standard_headers(r, "", options.tls_terminated_upstream);
       bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), 11};
       for (const auto& h : r.headers) res.insert(h.name, h.value);
       res.set("X-Request-Id", request_id);
@@ -454,7 +454,9 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
       std::int64_t user_id = 0;
       const std::string route_label = match.route ? match.route->pattern : (match.allowed.empty() ? "(static)" : "(405)");
       Response r = co_await handle(req, match, request_id, user_id);
-      add_standard_headers(r, req.path, options.tls_terminated_upstream || req.secure);
+      // HSTS only when the operator declared the site HTTPS (MEDCORE_COOKIE_SECURE): it binds the
+      // browser to HTTPS for a year, so an X-Forwarded-Proto from one proxy hop must not decide it.
+      add_standard_headers(r, req.path, options.tls_terminated_upstream);
 
       bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), parser.get().version()};
       for (const auto& h : r.headers) res.insert(h.name, h.value);

@@ -26,7 +26,7 @@ struct ServerOptions {
   std::size_t header_limit = 16 * 1024;
   std::string web_root;
   bool trust_proxy = false;
-  bool tls_terminated_upstream = false;  // adds HSTS
+  bool tls_terminated_upstream = false;  // the site is served over HTTPS (MEDCORE_COOKIE_SECURE): HSTS on every answer
   int auth_rate_per_minute = 30;
   OriginPolicy origins;  // who may send unsafe requests with an Origin header
 };

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { io } from 'socket.io-client';
 import {
-  startServer, prepareEnv, runCli, signupPatient, PASSWORD,
+  startServer, prepareEnv, runCli, rawRequest, signupPatient, PASSWORD,
 } from './harness.mjs';
 
 // One request with exactly these headers (fetch would not let a test choose Host). Resolves
@@ -119,6 +119,43 @@ describe('Origin: compared with the public URL (scheme included) and MEDCORE_ALL
       assert.match(r.stderr, /MEDCORE_ALLOWED_ORIGINS/);
     } finally {
       await ctx.dropDatabase();
+    }
+  });
+});
+
+describe('HSTS: sent on every answer exactly when MEDCORE_COOKIE_SECURE is on', () => {
+  const HSTS = 'max-age=31536000; includeSubDomains';
+  // API, probe, static, 404, and a 400 written before the request is even parsed.
+  async function answers(server) {
+    return {
+      api: (await send(server, 'GET', '/api/v1/doctors')).headers,
+      healthz: (await send(server, 'GET', '/healthz')).headers,
+      static: (await send(server, 'GET', '/')).headers,
+      notFound: (await send(server, 'GET', '/api/v1/nothing-here')).headers,
+      proxiedHttps: (await send(server, 'GET', '/api/v1/doctors', { headers: { 'x-forwarded-proto': 'https' } })).headers,
+      badHead: await rawRequest(server, 'GET /healthz HTTP/1.1\r\nHost: a\r\nNot A Field\r\n\r\n')
+        .then((r) => ({ ...r.headers, status: String(r.status) })),
+    };
+  }
+
+  it('on: every answer carries Strict-Transport-Security', async () => {
+    const server = await startServer({ env: { MEDCORE_COOKIE_SECURE: '1' } });
+    try {
+      const a = await answers(server);
+      assert.equal(a.badHead.status, '400', 'a broken header line is refused');
+      for (const [what, headers] of Object.entries(a)) assert.equal(headers['strict-transport-security'], HSTS, what);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('off: never, even behind a trusted proxy that says https', async () => {
+    const server = await startServer({ env: { MEDCORE_TRUST_PROXY: '1' } });
+    try {
+      const a = await answers(server);
+      for (const [what, headers] of Object.entries(a)) assert.equal(headers['strict-transport-security'], undefined, what);
+    } finally {
+      await server.stop();
     }
   });
 });
