@@ -128,6 +128,16 @@ int serve(Config config) {
   auto chat_hub = std::make_shared<chat::Hub>();
   mount_all(router, app, models, chat_hub, skin_classifier);
 
+  // Client sockets get the descriptors the process does not need itself: three per pooled
+  // database connection (SQLite: database, WAL, shared memory), then room for the PostgreSQL
+  // LISTEN connection, mail files and SMTP, model files, the I/O threads' epoll and timers.
+  // Beyond that a new connection is closed at accept, instead of the process running out of
+  // descriptors and every client — database work too — waiting.
+  const std::size_t fd_limit = http::raise_open_file_limit();
+  const std::size_t fd_reserve = 3 * app.db->pool_size() + 256;
+  const std::size_t max_connections =
+      fd_limit > fd_reserve + 64 ? fd_limit - fd_reserve : std::max<std::size_t>(16, fd_limit / 4);
+
   auto [host, port] = http::parse_listen_address(c.listen);
   http::ServerOptions options{.host = host,
                               .port = port,
@@ -139,7 +149,9 @@ int serve(Config config) {
                               .trust_proxy = c.trust_proxy,
                               .tls_terminated_upstream = c.cookie_secure,
                               .auth_rate_per_minute = c.auth_rate_per_minute,
-                              .origins = std::move(origins)};
+                              .origins = std::move(origins),
+                              .max_connections_per_ip = static_cast<std::size_t>(c.max_connections_per_ip),
+                              .max_connections = max_connections};
   http::Server server(options, router, general, hashing, &inference);
   auto authenticator = std::make_shared<accounts::SessionAuthenticator>(app);
   server.set_authenticator([authenticator](const http::Request& r) { return authenticator->authenticate(r); });
@@ -161,6 +173,9 @@ int serve(Config config) {
                           {"io_threads", c.io_threads},
                           {"workers", c.workers},
                           {"hash_workers", c.hash_workers},
+                          {"open_file_limit", fd_limit},
+                          {"max_connections", max_connections},
+                          {"max_connections_per_ip", c.max_connections_per_ip},
                           {"version", MEDCORE_VERSION}});
   // Mail delivery runs on its own thread, never on the HTTP pools.
   std::unique_ptr<notify::DeliveryWorker> mail;

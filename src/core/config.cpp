@@ -75,6 +75,7 @@ Config Config::from_environment() {
   read_int("MEDCORE_READ_TIMEOUT", c.read_timeout_seconds, 1, 3600);
   read_int("MEDCORE_IDLE_TIMEOUT", c.idle_timeout_seconds, 1, 3600);
   read_int("MEDCORE_SHUTDOWN_GRACE", c.shutdown_grace_seconds, 0, 600);
+  read_int("MEDCORE_MAX_CONNECTIONS_PER_IP", c.max_connections_per_ip, 0, 1'000'000);
   read_bool("MEDCORE_BACKGROUND", c.background);
   read_string("MEDCORE_INSTANCE_ID", c.instance_id);
   read_int("MEDCORE_JOBS_POLL_MS", c.jobs_poll_ms, 10, 60'000);
@@ -104,6 +105,9 @@ void Config::resolve_defaults() {
   if (workers == 0) workers = std::max<std::size_t>(4, 2 * cores);
   if (hash_workers == 0) hash_workers = std::max<std::size_t>(1, cores / 2);
   if (inference_workers == 0) inference_workers = cores;
+  // Behind a proxy every connection comes from the proxy's address: a per-address cap would cap
+  // the proxy, so per-client limits are the proxy's job there (deploy/nginx.conf).
+  if (max_connections_per_ip < 0) max_connections_per_ip = trust_proxy ? 0 : 256;
   if (instance_id.empty()) {
     char host[256] = {};
     gethostname(host, sizeof host - 1);

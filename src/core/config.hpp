@@ -32,6 +32,7 @@ struct Config {
   int read_timeout_seconds = 30;                       // MEDCORE_READ_TIMEOUT
   int idle_timeout_seconds = 60;                       // MEDCORE_IDLE_TIMEOUT (keep-alive)
   int shutdown_grace_seconds = 10;                     // MEDCORE_SHUTDOWN_GRACE
+  int max_connections_per_ip = -1;                     // MEDCORE_MAX_CONNECTIONS_PER_IP (0 = no cap; -1 = 256, or 0 behind a proxy)
 
   // Background work (mail delivery, jobs) in this instance.
   bool background = true;                              // MEDCORE_BACKGROUND: run the workers here

@@ -84,6 +84,9 @@ std::string Metrics::render() const {
   out += "medcore_open_connections " + std::to_string(open_connections.load()) + "\n";
   out += "# HELP medcore_open_websockets Open WebSocket connections.\n# TYPE medcore_open_websockets gauge\n";
   out += "medcore_open_websockets " + std::to_string(open_websockets.load()) + "\n";
+  out += "# HELP medcore_connections_refused_total Connections closed at accept for being over a connection cap.\n"
+         "# TYPE medcore_connections_refused_total counter\n";
+  out += "medcore_connections_refused_total " + std::to_string(connections_refused.load()) + "\n";
   for (const auto& g : gauges_) {
     std::snprintf(num, sizeof num, "%g", g.read());
     out += "# HELP " + g.name + " " + g.help + "\n# TYPE " + g.name + " gauge\n" + g.name + " " + num + "\n";

@@ -26,6 +26,7 @@ class Metrics {
 
   std::atomic<std::int64_t> open_connections{0};
   std::atomic<std::int64_t> open_websockets{0};
+  std::atomic<std::uint64_t> connections_refused{0};  // closed at accept: over a connection cap
 
  private:
   struct Histogram {

@@ -8,6 +8,10 @@
 #include <chrono>
 #include <limits>
 #include <csignal>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sys/resource.h>
 
 #include "core/crypto.hpp"
 #include "core/json_input.hpp"
@@ -190,6 +194,13 @@ struct Server::Impl {
   Authenticator authenticator;
   std::vector<std::pair<std::string, RawHandler>> raw_handlers;
   std::vector<std::function<void()>> shutdown_hooks;
+  // Declared before ioc: sessions still suspended when it is destroyed give their Slot back here.
+  std::mutex connections_mu;
+  std::map<asio::ip::address, std::size_t> open_per_client;
+  std::size_t open_total = 0;
+  std::uint64_t refusals_unlogged = 0;
+  std::chrono::steady_clock::time_point refusal_logged_at{};
+  bool accept_failing = false;
   asio::io_context ioc;
   tcp::acceptor acceptor;
   asio::signal_set signals;
@@ -199,8 +210,26 @@ struct Server::Impl {
   std::atomic<bool> stopping{false};
   std::uint16_t bound_port = 0;
 
+  // Open connections per client and in all, for the caps. A Slot is one admitted connection;
+  // it gives its place back when the session (WebSocket and held polls included) ends.
+  class Slot {
+   public:
+    Slot(Impl& impl, asio::ip::address client) : impl_(&impl), client_(std::move(client)) {}
+    Slot(Slot&& other) noexcept : impl_(std::exchange(other.impl_, nullptr)), client_(std::move(other.client_)) {}
+    Slot& operator=(Slot&&) = delete;
+    ~Slot() {
+      if (impl_) impl_->release(client_);
+    }
+
+   private:
+    Impl* impl_;
+    asio::ip::address client_;
+  };
+  std::optional<Slot> admit(const tcp::endpoint& peer);
+  void release(const asio::ip::address& client);
+
   asio::awaitable<void> accept_loop();
-  asio::awaitable<void> session(tcp::socket socket);
+  asio::awaitable<void> session(tcp::socket socket, [[maybe_unused]] Slot slot);
   asio::awaitable<Response> handle(Request& req, RouteMatch& match, const std::string& request_id,
                                    std::int64_t& user_id);
   asio::awaitable<Response> run_on(WorkerPool& pool, std::function<Response()> work);
@@ -309,7 +338,58 @@ asio::awaitable<Response> Server::Impl::handle(Request& req, RouteMatch& match, 
   }
 }
 
-asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
+// The key a client's connections are counted under: its IPv4 address (also when it arrives
+// v4-mapped on a dual-stack socket), or the /64 of an IPv6 address — one IPv6 client usually has
+// a whole /64 to pick source addresses from.
+asio::ip::address client_key(const asio::ip::address& a) {
+  if (a.is_v6()) {
+    const auto v6 = a.to_v6();
+    if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6);
+    auto bytes = v6.to_bytes();
+    std::fill(bytes.begin() + 8, bytes.end(), 0);
+    return asio::ip::address_v6(bytes);
+  }
+  return a;
+}
+
+std::optional<Server::Impl::Slot> Server::Impl::admit(const tcp::endpoint& peer) {
+  const auto client = client_key(peer.address());
+  std::lock_guard lock(connections_mu);
+  std::string_view refused;
+  auto& mine = open_per_client[client];
+  if (options.max_connections > 0 && open_total >= options.max_connections) refused = "descriptor_budget";
+  else if (options.max_connections_per_ip > 0 && mine >= options.max_connections_per_ip) refused = "per_client";
+  if (refused.empty()) {
+    ++mine;
+    ++open_total;
+    return Slot(*this, client);
+  }
+  if (mine == 0) open_per_client.erase(client);
+  metrics().connections_refused.fetch_add(1);
+  // One line per 10 s at most: a flood of refusals must not become a flood of log lines.
+  ++refusals_unlogged;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - refusal_logged_at >= 10s) {
+    log::warn("connections_refused", {{"reason", refused},
+                                      {"ip", peer.address().to_string()},
+                                      {"refused", refusals_unlogged},
+                                      {"open", open_total},
+                                      {"max_connections", options.max_connections},
+                                      {"max_connections_per_ip", options.max_connections_per_ip}});
+    refusals_unlogged = 0;
+    refusal_logged_at = now;
+  }
+  return std::nullopt;
+}
+
+void Server::Impl::release(const asio::ip::address& client) {
+  std::lock_guard lock(connections_mu);
+  --open_total;
+  if (auto it = open_per_client.find(client); it != open_per_client.end() && --it->second == 0) open_per_client.erase(it);
+}
+
+// `slot` holds this connection's place under the caps until the session ends.
+asio::awaitable<void> Server::Impl::session(tcp::socket socket, [[maybe_unused]] Slot slot) {
   ConnectionCount counted;
   beast::tcp_stream stream(std::move(socket));
   std::string peer_ip;
@@ -497,16 +577,26 @@ asio::awaitable<void> Server::Impl::accept_loop() {
     auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), use_tuple);
     if (ec) {
       if (stopping.load() || ec == asio::error::operation_aborted) co_return;
-      log::warn("accept_failed", {{"error", ec.message()}});
-      // Out of file descriptors and the like: back off instead of spinning.
+      // Out of file descriptors and the like: back off instead of spinning, and say so once.
+      if (!std::exchange(accept_failing, true)) log::warn("accept_failed", {{"error", ec.message()}});
       asio::steady_timer pause(ioc, 50ms);
       co_await pause.async_wait(use_tuple);
       continue;
     }
+    if (std::exchange(accept_failing, false)) log::info("accept_recovered", {});
     boost::system::error_code ignored;
+    // Over a cap: closed before a byte is read. A 503 would need the request read first (closing
+    // with unread input resets the connection and loses the answer) and costs a buffer and a
+    // coroutine per refused socket, which is what the cap exists to save.
+    const auto peer = socket.remote_endpoint(ignored);
+    auto slot = ignored ? std::nullopt : admit(peer);  // an error here: the client is already gone
+    if (!slot) {
+      socket.close(ignored);
+      continue;
+    }
     socket.set_option(tcp::no_delay(true), ignored);
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, session(std::move(socket)), asio::detached);
+    asio::co_spawn(executor, session(std::move(socket), std::move(*slot)), asio::detached);
   }
 }
 
@@ -524,6 +614,24 @@ asio::awaitable<void> Server::Impl::shutdown() {
   }
   log::info("shutdown_finished", {{"abandoned", in_flight.load()}});
   ioc.stop();
+}
+
+std::size_t raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  rlim_t wanted = limit.rlim_max;
+  if (wanted == RLIM_INFINITY) {
+    // Linux refuses a soft limit above fs.nr_open.
+    wanted = 1 << 20;
+    std::ifstream nr_open("/proc/sys/fs/nr_open");
+    if (unsigned long n = 0; nr_open >> n) wanted = n;
+  }
+  if (limit.rlim_cur < wanted) {
+    rlimit raised = limit;
+    raised.rlim_cur = wanted;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return static_cast<std::size_t>(limit.rlim_cur);
 }
 
 Server::Server(ServerOptions options, const Router& router, WorkerPool& general, WorkerPool& auth,

@@ -29,6 +29,10 @@ struct ServerOptions {
   bool tls_terminated_upstream = false;  // the site is served over HTTPS (MEDCORE_COOKIE_SECURE): HSTS on every answer
   int auth_rate_per_minute = 30;
   OriginPolicy origins;  // who may send unsafe requests with an Origin header
+  // Caps on open connections (WebSockets and held polls included), 0 = none. Over a cap a new
+  // connection is closed at accept. Per client: an IPv4 address or an IPv6 /64.
+  std::size_t max_connections_per_ip = 0;
+  std::size_t max_connections = 0;  // all clients: the descriptors left after the process's own needs
 };
 
 // Resolves the caller from the request (session cookie or bearer token). Runs on a worker.
@@ -61,6 +65,9 @@ class Server {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Raises this process's soft RLIMIT_NOFILE to its hard limit; returns the soft limit now in force.
+std::size_t raise_open_file_limit();
 
 // "host:port" → (host, port); throws std::invalid_argument.
 std::pair<std::string, std::uint16_t> parse_listen_address(const std::string& listen);

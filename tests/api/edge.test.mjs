@@ -4,9 +4,12 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
+import fs from 'node:fs';
+import path from 'node:path';
 import { io } from 'socket.io-client';
 import {
-  startServer, prepareEnv, runCli, rawRequest, signupPatient, PASSWORD,
+  startServer, prepareEnv, runCli, rawRequest, signupPatient, patientBody, PASSWORD, withTimeout,
 } from './harness.mjs';
 
 // One request with exactly these headers (fetch would not let a test choose Host). Resolves
@@ -154,6 +157,137 @@ describe('HSTS: sent on every answer exactly when MEDCORE_COOKIE_SECURE is on', 
     try {
       const a = await answers(server);
       for (const [what, headers] of Object.entries(a)) assert.equal(headers['strict-transport-security'], undefined, what);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+// Opens `n` idle connections from `localAddress` (any 127.0.0.0/8 address is a different client
+// on loopback). Resolves with the sockets once all are connected; `closed` resolves when `expect`
+// of them have been closed by the server.
+async function flood(server, n, localAddress, expectClosed) {
+  const sockets = [];
+  let closedCount = 0;
+  let onClosed;
+  const closed = new Promise((resolve) => { onClosed = resolve; });
+  await Promise.all(Array.from({ length: n }, () => new Promise((resolve, reject) => {
+    const s = net.connect({ port: server.port, host: '127.0.0.1', localAddress });
+    s.on('error', () => {});
+    s.once('close', () => { s.closedByServer = true; if (++closedCount === expectClosed) onClosed(true); });
+    s.once('connect', resolve);
+    s.once('error', reject);
+    sockets.push(s);
+  })));
+  return { sockets, closed, closedCount: () => closedCount };
+}
+
+// GET path from `localAddress`; resolves {status, json} or null when no answer came within ms.
+function getFrom(server, path, localAddress, ms = 3000, agent = undefined) {
+  return withTimeout(new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port: server.port, path, localAddress, agent }, (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', (e) => resolve({ status: 0, error: e.code || e.message }));
+  }), ms);
+}
+
+const closeAll = (sockets) => { for (const s of sockets) s.destroy(); };
+
+describe('connection caps: one client cannot take every descriptor', () => {
+  it('over MEDCORE_MAX_CONNECTIONS_PER_IP a client\'s new connections are closed at accept; others are served', async () => {
+    // 400 descriptors in all (soft = hard, so the start-up raise changes nothing): 450 idle
+    // sockets from one address would exhaust them without the cap.
+    const server = await startServer({ prefix: ['prlimit', '--nofile=400:400'], env: { MEDCORE_MAX_CONNECTIONS_PER_IP: '20' } });
+    let f;
+    try {
+      f = await flood(server, 450, '127.0.0.2', 430);
+      const health = await getFrom(server, '/healthz', '127.0.0.3');
+      assert.ok(health, '/healthz from another address answered within 3 s while one client holds 450 sockets');
+      assert.equal(health.status, 200);
+      assert.ok(await withTimeout(f.closed, 10_000), `the server closed the 430 over the cap (closed ${f.closedCount()})`);
+      // The 20 admitted connections are alive and served.
+      const open = f.sockets.filter((s) => !s.closedByServer);
+      assert.equal(open.length, 20);
+      const served = await Promise.all(open.map((s) => new Promise((resolve) => {
+        let data = '';
+        s.on('data', (d) => { data += d; if (data.includes('\r\n\r\n')) resolve(data.slice(0, 12)); });
+        s.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      })));
+      assert.deepEqual(new Set(served), new Set(['HTTP/1.1 200']));
+      const metrics = await getFrom(server, '/metrics', '127.0.0.1');
+      const refused = Number(/^medcore_connections_refused_total (\d+)$/m.exec(metrics.text)?.[1]);
+      assert.ok(refused >= 430, `medcore_connections_refused_total ${refused}`);
+      // A place given back is a place the client gets again (the server notices the close
+      // asynchronously, so the first tries may still be refused).
+      open[0].destroy();
+      let again = null;
+      for (const deadline = Date.now() + 5000; Date.now() < deadline && again?.status !== 200;) {
+        again = await getFrom(server, '/healthz', '127.0.0.2', 1000);
+      }
+      assert.equal(again?.status, 200, 'a new connection once one of the 20 closed');
+    } finally {
+      if (f) closeAll(f.sockets);
+      await server.stop();
+    }
+  });
+
+  it('beyond the descriptor budget new connections are closed at accept, and the server keeps its own descriptors', async () => {
+    // No per-client cap here: the budget left after the process's own needs is the limit.
+    const server = await startServer({
+      prefix: ['prlimit', '--nofile=400:400'],
+      env: { MEDCORE_MAX_CONNECTIONS_PER_IP: '0', MEDCORE_MAIL_POLL_MS: '50', MEDCORE_LOG_LEVEL: 'info' },
+    });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    let f;
+    try {
+      // The budget is in the start-up line (checked below, after what matters most).
+      const listening = server.output.stdout.split('\n').map((l) => { try { return JSON.parse(l); } catch { return null; } })
+        .find((l) => l?.event === 'listening');
+      const budget = Number(listening?.max_connections);
+      // A connection opened before the flood, kept alive.
+      assert.equal((await getFrom(server, '/healthz', '127.0.0.1', 3000, agent))?.status, 200);
+      // At least 450 - budget are closed at accept (the kept-alive connection holds one place).
+      f = await flood(server, 450, '127.0.0.2', 450 - (budget || 400));
+      // Work that needs a new descriptor (the welcome mail's file) still gets one.
+      const body = patientBody();
+      const signup = await withTimeout(new Promise((resolve, reject) => {
+        const payload = JSON.stringify(body);
+        const req = http.request({ host: '127.0.0.1', port: server.port, method: 'POST', path: '/api/v1/auth/signup', agent, localAddress: '127.0.0.1',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode));
+        });
+        req.on('error', reject);
+        req.end(payload);
+      }), 10_000);
+      assert.equal(signup, 201, 'sign-up on the connection opened before the flood');
+      const mailDir = path.join(server.varDir, 'mail');
+      let mailed = false;
+      for (const deadline = Date.now() + 10_000; !mailed && Date.now() < deadline;) {
+        mailed = fs.existsSync(mailDir) && fs.readdirSync(mailDir).some((n) => n.endsWith('.eml') &&
+          fs.readFileSync(path.join(mailDir, n), 'utf8').includes(body.email));
+        if (!mailed) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(mailed, `the welcome mail was written while the flood held its sockets\n${server.output.stdout.slice(-1500)}`);
+      assert.ok(budget > 0 && budget < 400, `max_connections ${budget} under the 400 descriptors`);
+      assert.ok(await withTimeout(f.closed, 10_000), `connections beyond the budget of ${budget} closed at accept (closed ${f.closedCount()})`);
+    } finally {
+      agent.destroy();
+      if (f) closeAll(f.sockets);
+      await server.stop();
+    }
+  });
+
+  it('the soft descriptor limit is raised to the hard limit at start', async () => {
+    const server = await startServer({ prefix: ['prlimit', '--nofile=512:4096'] });
+    try {
+      const limits = fs.readFileSync(`/proc/${server.child.pid}/limits`, 'utf8');
+      const [, soft, hard] = /^Max open files\s+(\d+)\s+(\d+)/m.exec(limits);
+      assert.equal(hard, '4096');
+      assert.equal(soft, '4096', `soft limit ${soft}`);
     } finally {
       await server.stop();
     }
