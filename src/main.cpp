@@ -139,6 +139,14 @@ int serve(Config config) {
       fd_limit > fd_reserve + 64 ? fd_limit - fd_reserve : std::max<std::size_t>(16, fd_limit / 4);
 
   auto [host, port] = http::parse_listen_address(c.listen);
+  std::optional<std::pair<std::string, std::uint16_t>> management_listen;
+  if (!c.metrics_listen.empty()) {
+    try {
+      management_listen = http::parse_listen_address(c.metrics_listen);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("MEDCORE_METRICS_LISTEN: ") + e.what());
+    }
+  }
   http::ServerOptions options{.host = host,
                               .port = port,
                               .io_threads = c.io_threads,
@@ -151,7 +159,8 @@ int serve(Config config) {
                               .auth_rate_per_minute = c.auth_rate_per_minute,
                               .origins = std::move(origins),
                               .max_connections_per_ip = static_cast<std::size_t>(c.max_connections_per_ip),
-                              .max_connections = max_connections};
+                              .max_connections = max_connections,
+                              .management_listen = management_listen};
   http::Server server(options, router, general, hashing, &inference);
   auto authenticator = std::make_shared<accounts::SessionAuthenticator>(app);
   server.set_authenticator([authenticator](const http::Request& r) { return authenticator->authenticate(r); });
@@ -169,6 +178,9 @@ int serve(Config config) {
   server.on_shutdown([&io] { io.close_all(); });
   server.bind();
   log::info("listening", {{"address", host + ":" + std::to_string(server.port())},
+                          {"metrics_address", management_listen ? management_listen->first + ":" +
+                                                                      std::to_string(server.management_port())
+                                                                : std::string()},
                           {"database", app.db->describe()},
                           {"io_threads", c.io_threads},
                           {"workers", c.workers},

@@ -49,6 +49,7 @@ Config Config::from_environment() {
   Config c;
   read_string("MEDCORE_DATABASE_URL", c.database_url);
   read_string("MEDCORE_LISTEN", c.listen);
+  read_string("MEDCORE_METRICS_LISTEN", c.metrics_listen);
   read_string("MEDCORE_WEB_ROOT", c.web_root);
   read_string("MEDCORE_VAR_DIR", c.var_dir);
   read_string("MEDCORE_MODELS_DIR", c.models_dir);

@@ -9,6 +9,7 @@ namespace medcore {
 struct Config {
   std::string database_url = "sqlite:var/medcore.db";  // MEDCORE_DATABASE_URL
   std::string listen = "127.0.0.1:8080";               // MEDCORE_LISTEN (host:port; port 0 = any free)
+  std::string metrics_listen;                          // MEDCORE_METRICS_LISTEN: /metrics and the probes here (host:port)
   std::string web_root = "web/dist";                   // MEDCORE_WEB_ROOT
   std::string var_dir = "var";                         // MEDCORE_VAR_DIR (demo credentials, mail files)
   std::string models_dir = "models";                   // MEDCORE_MODELS_DIR: *.card.json + model files

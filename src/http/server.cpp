@@ -182,6 +182,7 @@ struct Server::Impl {
         auth(a),
         inference(i ? *i : g),
         acceptor(ioc),
+        management_acceptor(ioc),
         signals(ioc, SIGINT, SIGTERM),
         statics(options.web_root),
         auth_limiter(options.auth_rate_per_minute) {}
@@ -203,12 +204,15 @@ struct Server::Impl {
   bool accept_failing = false;
   asio::io_context ioc;
   tcp::acceptor acceptor;
+  tcp::acceptor management_acceptor;  // open when options.management_listen is set
   asio::signal_set signals;
   StaticFiles statics;
   RateLimiter auth_limiter;
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
   std::uint16_t bound_port = 0;
+  std::uint16_t management_bound_port = 0;
+  bool management_on_api = false;  // set by bind()
 
   // Open connections per client and in all, for the caps. A Slot is one admitted connection;
   // it gives its place back when the session (WebSocket and held polls included) ends.
@@ -225,12 +229,12 @@ struct Server::Impl {
     Impl* impl_;
     asio::ip::address client_;
   };
-  std::optional<Slot> admit(const tcp::endpoint& peer);
+  std::optional<Slot> admit(const tcp::endpoint& peer, bool management);
   void release(const asio::ip::address& client);
 
-  asio::awaitable<void> accept_loop();
-  asio::awaitable<void> session(tcp::socket socket, [[maybe_unused]] Slot slot);
-  asio::awaitable<Response> handle(Request& req, RouteMatch& match, const std::string& request_id,
+  asio::awaitable<void> accept_loop(tcp::acceptor& from, bool management);
+  asio::awaitable<void> session(tcp::socket socket, [[maybe_unused]] Slot slot, bool management);
+  asio::awaitable<Response> handle(Request& req, RouteMatch& match, bool management, const std::string& request_id,
                                    std::int64_t& user_id);
   asio::awaitable<Response> run_on(WorkerPool& pool, std::function<Response()> work);
   asio::awaitable<void> shutdown();
@@ -285,9 +289,13 @@ Response Server::Impl::dispatch_on_worker(Request& req, const Route& route, Path
   }
 }
 
-asio::awaitable<Response> Server::Impl::handle(Request& req, RouteMatch& match, const std::string& request_id,
-                                               std::int64_t& user_id) {
+asio::awaitable<Response> Server::Impl::handle(Request& req, RouteMatch& match, bool management,
+                                               const std::string& request_id, std::int64_t& user_id) {
   try {
+    // Each listener serves its own routes only; the management one has no static files either.
+    if (management ? !match.route || match.route->options.listener == Listener::api
+                   : match.route && match.route->options.listener == Listener::management && !management_on_api)
+      co_return problem_response(problems::not_found("No such resource: " + req.path), req.path, request_id);
     if (!match.route) {
       if (!match.allowed.empty()) {
         std::string allow;
@@ -352,12 +360,14 @@ asio::ip::address client_key(const asio::ip::address& a) {
   return a;
 }
 
-std::optional<Server::Impl::Slot> Server::Impl::admit(const tcp::endpoint& peer) {
+// The management listener is exempt from the descriptor budget (not from the per-client cap): a
+// flood on the public port must not make the orchestrator's probes fail and restart the instance.
+std::optional<Server::Impl::Slot> Server::Impl::admit(const tcp::endpoint& peer, bool management) {
   const auto client = client_key(peer.address());
   std::lock_guard lock(connections_mu);
   std::string_view refused;
   auto& mine = open_per_client[client];
-  if (options.max_connections > 0 && open_total >= options.max_connections) refused = "descriptor_budget";
+  if (!management && options.max_connections > 0 && open_total >= options.max_connections) refused = "descriptor_budget";
   else if (options.max_connections_per_ip > 0 && mine >= options.max_connections_per_ip) refused = "per_client";
   if (refused.empty()) {
     ++mine;
@@ -389,7 +399,7 @@ void Server::Impl::release(const asio::ip::address& client) {
 }
 
 // `slot` holds this connection's place under the caps until the session ends.
-asio::awaitable<void> Server::Impl::session(tcp::socket socket, [[maybe_unused]] Slot slot) {
+asio::awaitable<void> Server::Impl::session(tcp::socket socket, [[maybe_unused]] Slot slot, bool management) {
   ConnectionCount counted;
   beast::tcp_stream stream(std::move(socket));
   std::string peer_ip;
@@ -466,7 +476,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket, [[maybe_unused]]
 
     const RawHandler* raw = nullptr;
     for (auto& [prefix, handler] : raw_handlers)
-      if (target.starts_with(prefix)) raw = &handler;
+      if (!management && target.starts_with(prefix)) raw = &handler;
     if (raw) {
       const Problem too_large = problems::payload_too_large(kDefaultBodyLimit);
       if (auto length = parser.content_length(); length && *length > kDefaultBodyLimit) {
@@ -533,7 +543,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket, [[maybe_unused]]
 
       std::int64_t user_id = 0;
       const std::string route_label = match.route ? match.route->pattern : (match.allowed.empty() ? "(static)" : "(405)");
-      Response r = co_await handle(req, match, request_id, user_id);
+      Response r = co_await handle(req, match, management, request_id, user_id);
       // HSTS only when the operator declared the site HTTPS (MEDCORE_COOKIE_SECURE): it binds the
       // browser to HTTPS for a year, so an X-Forwarded-Proto from one proxy hop must not decide it.
       add_standard_headers(r, req.path, options.tls_terminated_upstream);
@@ -572,9 +582,9 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket, [[maybe_unused]]
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-asio::awaitable<void> Server::Impl::accept_loop() {
+asio::awaitable<void> Server::Impl::accept_loop(tcp::acceptor& from, bool management) {
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), use_tuple);
+    auto [ec, socket] = co_await from.async_accept(asio::make_strand(ioc), use_tuple);
     if (ec) {
       if (stopping.load() || ec == asio::error::operation_aborted) co_return;
       // Out of file descriptors and the like: back off instead of spinning, and say so once.
@@ -589,14 +599,14 @@ asio::awaitable<void> Server::Impl::accept_loop() {
     // with unread input resets the connection and loses the answer) and costs a buffer and a
     // coroutine per refused socket, which is what the cap exists to save.
     const auto peer = socket.remote_endpoint(ignored);
-    auto slot = ignored ? std::nullopt : admit(peer);  // an error here: the client is already gone
+    auto slot = ignored ? std::nullopt : admit(peer, management);  // an error here: the client is already gone
     if (!slot) {
       socket.close(ignored);
       continue;
     }
     socket.set_option(tcp::no_delay(true), ignored);
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, session(std::move(socket), std::move(*slot)), asio::detached);
+    asio::co_spawn(executor, session(std::move(socket), std::move(*slot), management), asio::detached);
   }
 }
 
@@ -605,6 +615,7 @@ asio::awaitable<void> Server::Impl::shutdown() {
   log::info("shutdown_started", {{"in_flight", in_flight.load()}});
   boost::system::error_code ignored;
   acceptor.close(ignored);
+  management_acceptor.close(ignored);
   for (auto& hook : shutdown_hooks) hook();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options.shutdown_grace_seconds);
   asio::steady_timer tick(ioc);
@@ -648,24 +659,41 @@ void Server::mount_raw(std::string path_prefix, RawHandler handler) {
 
 void Server::on_shutdown(std::function<void()> hook) { impl_->shutdown_hooks.push_back(std::move(hook)); }
 
-void Server::bind() {
-  auto& a = impl_->acceptor;
-  tcp::endpoint endpoint{asio::ip::make_address(impl_->options.host), impl_->options.port};
+namespace {
+std::uint16_t listen_on(tcp::acceptor& a, const std::string& host, std::uint16_t port) {
+  tcp::endpoint endpoint{asio::ip::make_address(host), port};
   a.open(endpoint.protocol());
   a.set_option(asio::socket_base::reuse_address(true));
   a.bind(endpoint);
   a.listen(asio::socket_base::max_listen_connections);
-  impl_->bound_port = a.local_endpoint().port();
+  return a.local_endpoint().port();
+}
+}  // namespace
+
+void Server::bind() {
+  auto& im = *impl_;
+  im.bound_port = listen_on(im.acceptor, im.options.host, im.options.port);
+  if (const auto& m = im.options.management_listen) {
+    im.management_bound_port = listen_on(im.management_acceptor, m->first, m->second);
+  } else {
+    // Only this machine reaches a loopback API listener (a proxy in front blocks /metrics: see
+    // deploy/nginx.conf); any other address may be the world.
+    im.management_on_api = im.acceptor.local_endpoint().address().is_loopback();
+    if (!im.management_on_api)
+      log::warn("metrics_not_served", {{"reason", "the API listener is not loopback and MEDCORE_METRICS_LISTEN is not set"}});
+  }
 }
 
 std::uint16_t Server::port() const { return impl_->bound_port; }
+std::uint16_t Server::management_port() const { return impl_->management_bound_port; }
 
 void Server::run() {
   auto& im = *impl_;
   im.signals.async_wait([&im](const boost::system::error_code& ec, int) {
     if (!ec) asio::co_spawn(im.ioc, im.shutdown(), asio::detached);
   });
-  asio::co_spawn(im.ioc, im.accept_loop(), asio::detached);
+  asio::co_spawn(im.ioc, im.accept_loop(im.acceptor, false), asio::detached);
+  if (im.options.management_listen) asio::co_spawn(im.ioc, im.accept_loop(im.management_acceptor, true), asio::detached);
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < im.options.io_threads; ++i) threads.emplace_back([&im] { im.ioc.run(); });
   im.ioc.run();

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "core/worker_pool.hpp"
 #include "http/context.hpp"
@@ -33,6 +34,9 @@ struct ServerOptions {
   // connection is closed at accept. Per client: an IPv4 address or an IPv6 /64.
   std::size_t max_connections_per_ip = 0;
   std::size_t max_connections = 0;  // all clients: the descriptors left after the process's own needs
+  // A second listener for Listener::management and ::both routes (/metrics, the probes): host, port.
+  // Without one, the API listener serves Listener::management routes only while it is loopback.
+  std::optional<std::pair<std::string, std::uint16_t>> management_listen;
 };
 
 // Resolves the caller from the request (session cookie or bearer token). Runs on a worker.
@@ -57,6 +61,7 @@ class Server {
   // Binds the listening socket (throws on failure); port() is known afterwards.
   void bind();
   std::uint16_t port() const;
+  std::uint16_t management_port() const;  // 0 without a management listener
   // Serves until SIGINT/SIGTERM or stop(); returns after a graceful shutdown.
   void run();
   void stop();

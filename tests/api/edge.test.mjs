@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { io } from 'socket.io-client';
 import {
-  startServer, prepareEnv, runCli, rawRequest, signupPatient, patientBody, PASSWORD, withTimeout,
+  startServer, prepareEnv, runCli, rawRequest, signupPatient, patientBody, PASSWORD, withTimeout, freePort,
 } from './harness.mjs';
 
 // One request with exactly these headers (fetch would not let a test choose Host). Resolves
@@ -288,6 +288,46 @@ describe('connection caps: one client cannot take every descriptor', () => {
       const [, soft, hard] = /^Max open files\s+(\d+)\s+(\d+)/m.exec(limits);
       assert.equal(hard, '4096');
       assert.equal(soft, '4096', `soft limit ${soft}`);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('/metrics: on the management listener (MEDCORE_METRICS_LISTEN), on the API port only while that is loopback', () => {
+  const at = (port, p) => fetch(`http://127.0.0.1:${port}${p}`, { signal: AbortSignal.timeout(5000) })
+    .then(async (r) => ({ status: r.status, type: r.headers.get('content-type'), text: await r.text() }));
+
+  it('with MEDCORE_METRICS_LISTEN: /metrics and the probes there, /metrics gone from the API port, nothing else there', async () => {
+    const metricsPort = await freePort();
+    const server = await startServer({ env: { MEDCORE_METRICS_LISTEN: `127.0.0.1:${metricsPort}` } });
+    try {
+      const onApi = await at(server.port, '/metrics');
+      assert.equal(onApi.status, 404, `API port: ${onApi.text.slice(0, 200)}`);
+      assert.match(onApi.type, /^application\/problem\+json/);
+      const scraped = await at(metricsPort, '/metrics');
+      assert.equal(scraped.status, 200);
+      assert.match(scraped.text, /^medcore_http_requests_total\{/m);
+      assert.equal((await at(metricsPort, '/healthz')).status, 200);
+      assert.equal((await at(metricsPort, '/readyz')).status, 200);
+      assert.equal((await at(server.port, '/healthz')).status, 200, 'the probes stay on the API port for load balancers');
+      for (const p of ['/api/v1/doctors', '/', '/index.html', '/api/v1/openapi.json', '/socket.io/?EIO=4&transport=polling']) {
+        const r = await at(metricsPort, p);
+        assert.equal(r.status, 404, `${p} on the management listener: ${r.status}`);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('without it, an API listener on a non-loopback address does not serve /metrics', async () => {
+    const port = await freePort();
+    const server = await startServer({ port, env: { MEDCORE_LISTEN: `0.0.0.0:${port}` } });
+    try {
+      const r = await at(port, '/metrics');
+      assert.equal(r.status, 404, `/metrics on 0.0.0.0: ${r.status} ${r.text.slice(0, 100)}`);
+      assert.equal((await at(port, '/healthz')).status, 200);
+      assert.match(server.output.stdout, /"event":"metrics_not_served"/);
     } finally {
       await server.stop();
     }
