@@ -236,9 +236,13 @@ describe('connection caps: one client cannot take every descriptor', () => {
 
   it('beyond the descriptor budget new connections are closed at accept, and the server keeps its own descriptors', async () => {
     // No per-client cap here: the budget left after the process's own needs is the limit.
+    const metricsPort = await freePort();
     const server = await startServer({
       prefix: ['prlimit', '--nofile=400:400'],
-      env: { MEDCORE_MAX_CONNECTIONS_PER_IP: '0', MEDCORE_MAIL_POLL_MS: '50', MEDCORE_LOG_LEVEL: 'info' },
+      env: {
+        MEDCORE_MAX_CONNECTIONS_PER_IP: '0', MEDCORE_MAIL_POLL_MS: '50', MEDCORE_LOG_LEVEL: 'info',
+        MEDCORE_METRICS_LISTEN: `127.0.0.1:${metricsPort}`,
+      },
     });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     let f;
@@ -274,6 +278,9 @@ describe('connection caps: one client cannot take every descriptor', () => {
       assert.ok(mailed, `the welcome mail was written while the flood held its sockets\n${server.output.stdout.slice(-1500)}`);
       assert.ok(budget > 0 && budget < 400, `max_connections ${budget} under the 400 descriptors`);
       assert.ok(await withTimeout(f.closed, 10_000), `connections beyond the budget of ${budget} closed at accept (closed ${f.closedCount()})`);
+      // The orchestrator's probe on the management listener is outside the budget.
+      const probe = await withTimeout(fetch(`http://127.0.0.1:${metricsPort}/readyz`).then((r) => r.status), 3000);
+      assert.equal(probe, 200, 'the management listener still answers /readyz');
     } finally {
       agent.destroy();
       if (f) closeAll(f.sockets);
