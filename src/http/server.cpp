@@ -117,8 +117,9 @@ class ConnectionCount {
 
 // http::async_read_header, except that the head's raw bytes are seen before the parser folds
 // them: `folded` tells whether a field line started with whitespace (obs-fold), which Beast
-// would silently join to the previous value. Beast parses a head only once it is complete, so
-// the whole head is in `buffer` when parser.put() consumes it.
+// would silently join to the previous value. parser.put() consumes a head in at most two pieces,
+// each ending at a line end: the request line (possibly while the fields are incomplete), then
+// all the fields at once.
 struct HeadRead {
   boost::system::error_code ec;
   bool folded = false;
@@ -126,17 +127,18 @@ struct HeadRead {
 asio::awaitable<HeadRead> read_head(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                                     bhttp::request_parser<bhttp::string_body>& parser) {
   HeadRead result;
+  bool after_request_line = false;
   for (;;) {
     if (buffer.size() > 0) {
       const auto data = buffer.data();
       const std::size_t used = parser.put(data, result.ec);
-      if (result.ec != bhttp::error::need_more) {
-        if (!result.ec && parser.is_header_done())
-          result.folded = has_obs_fold({static_cast<const char*>(data.data()), used});
-        buffer.consume(used);
-        if (result.ec || parser.is_header_done()) co_return result;
-        continue;
-      }
+      const std::string_view piece{static_cast<const char*>(data.data()), used};
+      // A piece after the request line starts a field line: whitespace there is a fold too.
+      if (has_obs_fold(piece) || (after_request_line && !piece.empty() && (piece[0] == ' ' || piece[0] == '\t')))
+        result.folded = true;
+      after_request_line = after_request_line || used > 0;
+      buffer.consume(used);
+      if (result.ec != bhttp::error::need_more) co_return result;  // the head is complete, or broken
       result.ec = {};
     }
     const auto space = buffer.prepare(beast::read_size(buffer, 65536));
