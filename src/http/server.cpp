@@ -203,7 +203,6 @@ struct Server::Impl {
   std::size_t open_total = 0;
   std::uint64_t refusals_unlogged = 0;
   std::chrono::steady_clock::time_point refusal_logged_at{};
-  bool accept_failing = false;
   asio::io_context ioc;
   tcp::acceptor acceptor;
   tcp::acceptor management_acceptor;  // open when options.management_listen is set
@@ -585,6 +584,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket, [[maybe_unused]]
 }
 
 asio::awaitable<void> Server::Impl::accept_loop(tcp::acceptor& from, bool management) {
+  bool accept_failing = false;
   for (;;) {
     auto [ec, socket] = co_await from.async_accept(asio::make_strand(ioc), use_tuple);
     if (ec) {
