@@ -8,6 +8,7 @@ import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { io } from 'socket.io-client';
+import WebSocket from 'ws';
 import {
   startServer, prepareEnv, runCli, rawRequest, signupPatient, patientBody, PASSWORD, withTimeout, freePort,
 } from './harness.mjs';
@@ -284,6 +285,33 @@ describe('connection caps: one client cannot take every descriptor', () => {
     } finally {
       agent.destroy();
       if (f) closeAll(f.sockets);
+      await server.stop();
+    }
+  });
+
+  it('an open WebSocket holds its place under the cap for as long as it lives', async () => {
+    const server = await startServer({ env: { MEDCORE_MAX_CONNECTIONS_PER_IP: '2' } });
+    const sockets = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const ws = new WebSocket(`ws://127.0.0.1:${server.port}/socket.io/?EIO=4&transport=websocket`, { localAddress: '127.0.0.2' });
+        sockets.push(ws);
+        const [open] = await once(ws, 'message');
+        assert.match(String(open), /^0\{"sid":/, 'Engine.IO open packet');
+      }
+      const third = await getFrom(server, '/healthz', '127.0.0.2');
+      assert.equal(third?.status, 0, `a third connection from the same address is closed at accept (${JSON.stringify(third)})`);
+      assert.equal((await getFrom(server, '/healthz', '127.0.0.3'))?.status, 200, 'another address is served');
+      const closed = once(sockets[0], 'close');
+      sockets[0].close();
+      await closed;
+      let again = null;
+      for (const deadline = Date.now() + 5000; Date.now() < deadline && again?.status !== 200;) {
+        again = await getFrom(server, '/healthz', '127.0.0.2', 1000);
+      }
+      assert.equal(again?.status, 200, 'served again once a WebSocket closed');
+    } finally {
+      for (const ws of sockets) ws.terminate();
       await server.stop();
     }
   });
