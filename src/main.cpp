@@ -94,6 +94,8 @@ void mount_all(http::Router& router, App& app, std::shared_ptr<const predictions
 }
 
 int serve(Config config) {
+  // A bad MEDCORE_PUBLIC_URL or MEDCORE_ALLOWED_ORIGINS stops the start here, before anything opens.
+  auto origins = http::OriginPolicy::from_config(config);
   App app = open_app(std::move(config));
   const auto& c = app.config;
 
@@ -128,7 +130,25 @@ int serve(Config config) {
   auto chat_hub = std::make_shared<chat::Hub>();
   mount_all(router, app, models, chat_hub, skin_classifier);
 
+  // Client sockets get the descriptors the process does not need itself: three per pooled
+  // database connection (SQLite: database, WAL, shared memory), then room for the PostgreSQL
+  // LISTEN connection, mail files and SMTP, model files, the I/O threads' epoll and timers.
+  // Beyond that a new connection is closed at accept, instead of the process running out of
+  // descriptors and every client — database work too — waiting.
+  const std::size_t fd_limit = http::raise_open_file_limit();
+  const std::size_t fd_reserve = 3 * app.db->pool_size() + 256;
+  const std::size_t max_connections =
+      fd_limit > fd_reserve + 64 ? fd_limit - fd_reserve : std::max<std::size_t>(16, fd_limit / 4);
+
   auto [host, port] = http::parse_listen_address(c.listen);
+  std::optional<std::pair<std::string, std::uint16_t>> management_listen;
+  if (!c.metrics_listen.empty()) {
+    try {
+      management_listen = http::parse_listen_address(c.metrics_listen);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("MEDCORE_METRICS_LISTEN: ") + e.what());
+    }
+  }
   http::ServerOptions options{.host = host,
                               .port = port,
                               .io_threads = c.io_threads,
@@ -138,7 +158,11 @@ int serve(Config config) {
                               .web_root = c.web_root,
                               .trust_proxy = c.trust_proxy,
                               .tls_terminated_upstream = c.cookie_secure,
-                              .auth_rate_per_minute = c.auth_rate_per_minute};
+                              .auth_rate_per_minute = c.auth_rate_per_minute,
+                              .origins = std::move(origins),
+                              .max_connections_per_ip = static_cast<std::size_t>(c.max_connections_per_ip),
+                              .max_connections = max_connections,
+                              .management_listen = management_listen};
   http::Server server(options, router, general, hashing, &inference);
   auto authenticator = std::make_shared<accounts::SessionAuthenticator>(app);
   server.set_authenticator([authenticator](const http::Request& r) { return authenticator->authenticate(r); });
@@ -156,10 +180,16 @@ int serve(Config config) {
   server.on_shutdown([&io] { io.close_all(); });
   server.bind();
   log::info("listening", {{"address", host + ":" + std::to_string(server.port())},
+                          {"metrics_address", management_listen ? management_listen->first + ":" +
+                                                                      std::to_string(server.management_port())
+                                                                : std::string()},
                           {"database", app.db->describe()},
                           {"io_threads", c.io_threads},
                           {"workers", c.workers},
                           {"hash_workers", c.hash_workers},
+                          {"open_file_limit", fd_limit},
+                          {"max_connections", max_connections},
+                          {"max_connections_per_ip", c.max_connections_per_ip},
                           {"version", MEDCORE_VERSION}});
   // Mail delivery runs on its own thread, never on the HTTP pools.
   std::unique_ptr<notify::DeliveryWorker> mail;

@@ -15,6 +15,7 @@
 #include "core/problem.hpp"
 #include "core/worker_pool.hpp"
 #include "http/message.hpp"
+#include "http/origin.hpp"
 #include "realtime/server.hpp"
 
 namespace medcore::chat {
@@ -444,11 +445,10 @@ void authenticate(const std::shared_ptr<Context>& ctx, std::shared_ptr<accounts:
     const std::string cookie = hs.header("cookie");
     if (cookie.empty()) return done(std::string("unauthorized"));
     // Ambient credentials: a page on another site must not open a chat in the user's name.
-    const std::string origin = hs.header("origin"), host = hs.header("host");
-    if (!origin.empty()) {
-      const auto scheme = origin.find("://");
-      if (scheme == std::string::npos || origin.substr(scheme + 3) != host) return done(std::string("forbidden origin"));
-    }
+    const std::string origin = hs.header("origin");
+    if (!origin.empty() && !http::OriginPolicy::from_config(ctx->app.config)
+                                .allows(origin, hs.header("host"), hs.header("x-forwarded-proto")))
+      return done(std::string("forbidden origin"));
     req.headers.push_back({"cookie", cookie});
   }
   const bool queued = ctx->pool.try_submit([authenticator, req = std::move(req), socket, done]() mutable {

@@ -49,11 +49,13 @@ Config Config::from_environment() {
   Config c;
   read_string("MEDCORE_DATABASE_URL", c.database_url);
   read_string("MEDCORE_LISTEN", c.listen);
+  read_string("MEDCORE_METRICS_LISTEN", c.metrics_listen);
   read_string("MEDCORE_WEB_ROOT", c.web_root);
   read_string("MEDCORE_VAR_DIR", c.var_dir);
   read_string("MEDCORE_MODELS_DIR", c.models_dir);
   read_string("MEDCORE_LOG_LEVEL", c.log_level);
   read_string("MEDCORE_PUBLIC_URL", c.public_url);
+  read_string("MEDCORE_ALLOWED_ORIGINS", c.allowed_origins);
   read_string("MEDCORE_CURRENCY", c.currency);
   read_int("MEDCORE_SESSION_TTL", c.session_ttl_seconds, 60, 90LL * 24 * 3600);
   read_int("MEDCORE_SESSION_MAX", c.session_max_seconds, 60, 365LL * 24 * 3600);
@@ -75,6 +77,7 @@ Config Config::from_environment() {
   read_int("MEDCORE_READ_TIMEOUT", c.read_timeout_seconds, 1, 3600);
   read_int("MEDCORE_IDLE_TIMEOUT", c.idle_timeout_seconds, 1, 3600);
   read_int("MEDCORE_SHUTDOWN_GRACE", c.shutdown_grace_seconds, 0, 600);
+  read_int("MEDCORE_MAX_CONNECTIONS_PER_IP", c.max_connections_per_ip, 0, 1'000'000);
   read_bool("MEDCORE_BACKGROUND", c.background);
   read_string("MEDCORE_INSTANCE_ID", c.instance_id);
   read_int("MEDCORE_JOBS_POLL_MS", c.jobs_poll_ms, 10, 60'000);
@@ -104,6 +107,9 @@ void Config::resolve_defaults() {
   if (workers == 0) workers = std::max<std::size_t>(4, 2 * cores);
   if (hash_workers == 0) hash_workers = std::max<std::size_t>(1, cores / 2);
   if (inference_workers == 0) inference_workers = cores;
+  // Behind a proxy every connection comes from the proxy's address: a per-address cap would cap
+  // the proxy, so per-client limits are the proxy's job there (deploy/nginx.conf).
+  if (max_connections_per_ip < 0) max_connections_per_ip = trust_proxy ? 0 : 256;
   if (instance_id.empty()) {
     char host[256] = {};
     gethostname(host, sizeof host - 1);

@@ -9,11 +9,13 @@ namespace medcore {
 struct Config {
   std::string database_url = "sqlite:var/medcore.db";  // MEDCORE_DATABASE_URL
   std::string listen = "127.0.0.1:8080";               // MEDCORE_LISTEN (host:port; port 0 = any free)
+  std::string metrics_listen;                          // MEDCORE_METRICS_LISTEN: /metrics and the probes here (host:port)
   std::string web_root = "web/dist";                   // MEDCORE_WEB_ROOT
   std::string var_dir = "var";                         // MEDCORE_VAR_DIR (demo credentials, mail files)
   std::string models_dir = "models";                   // MEDCORE_MODELS_DIR: *.card.json + model files
   std::string log_level = "info";                      // MEDCORE_LOG_LEVEL: trace|debug|info|warn|error
-  std::string public_url = "http://127.0.0.1:8080";    // MEDCORE_PUBLIC_URL: base of links in mails
+  std::string public_url = "http://127.0.0.1:8080";    // MEDCORE_PUBLIC_URL: base of links in mails; its origin may use the session cookie
+  std::string allowed_origins;                         // MEDCORE_ALLOWED_ORIGINS: more origins that may (comma-separated)
   std::string currency = "USD";                        // MEDCORE_CURRENCY
   long session_ttl_seconds = 12 * 3600;                // MEDCORE_SESSION_TTL: sliding idle lifetime
   long session_max_seconds = 30 * 24 * 3600;           // MEDCORE_SESSION_MAX: absolute lifetime
@@ -32,6 +34,7 @@ struct Config {
   int read_timeout_seconds = 30;                       // MEDCORE_READ_TIMEOUT
   int idle_timeout_seconds = 60;                       // MEDCORE_IDLE_TIMEOUT (keep-alive)
   int shutdown_grace_seconds = 10;                     // MEDCORE_SHUTDOWN_GRACE
+  int max_connections_per_ip = -1;                     // MEDCORE_MAX_CONNECTIONS_PER_IP (0 = no cap; -1 = 256, or 0 behind a proxy)
 
   // Background work (mail delivery, jobs) in this instance.
   bool background = true;                              // MEDCORE_BACKGROUND: run the workers here

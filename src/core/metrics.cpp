@@ -1,5 +1,6 @@
 #include "core/metrics.hpp"
 
+#include <array>
 #include <cstdio>
 
 namespace medcore {
@@ -21,7 +22,17 @@ std::string prometheus_label(std::string_view value) {
   return out;
 }
 
-void Metrics::observe_request(std::string_view route, std::string_view method, int status, double seconds) {
+std::string_view method_label(std::string_view method) {
+  // RFC 9110's methods plus PATCH; methods are case-sensitive, so "get" is "other".
+  static constexpr std::array<std::string_view, 9> kStandard{"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
+                                                             "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+  for (auto known : kStandard)
+    if (method == known) return known;
+  return "other";
+}
+
+void Metrics::observe_request(std::string_view route, std::string_view raw_method, int status, double seconds) {
+  const std::string_view method = method_label(raw_method);
   std::string key;
   key.reserve(route.size() + method.size() + 6);
   key.append(route).push_back('\x1f');
@@ -73,6 +84,9 @@ std::string Metrics::render() const {
   out += "medcore_open_connections " + std::to_string(open_connections.load()) + "\n";
   out += "# HELP medcore_open_websockets Open WebSocket connections.\n# TYPE medcore_open_websockets gauge\n";
   out += "medcore_open_websockets " + std::to_string(open_websockets.load()) + "\n";
+  out += "# HELP medcore_connections_refused_total Connections closed at accept for being over a connection cap.\n"
+         "# TYPE medcore_connections_refused_total counter\n";
+  out += "medcore_connections_refused_total " + std::to_string(connections_refused.load()) + "\n";
   for (const auto& g : gauges_) {
     std::snprintf(num, sizeof num, "%g", g.read());
     out += "# HELP " + g.name + " " + g.help + "\n# TYPE " + g.name + " gauge\n" + g.name + " " + num + "\n";

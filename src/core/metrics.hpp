@@ -17,6 +17,8 @@ class Metrics {
                                         0.1,    0.25,  0.5,    1.0,   2.5,  5.0,  10.0};
   static constexpr std::size_t kBucketCount = sizeof(kBuckets) / sizeof(kBuckets[0]);
 
+  // `route` is a route template or a fixed label, never a path; the method is reduced to
+  // method_label() here, so no request can add a series.
   void observe_request(std::string_view route, std::string_view method, int status, double seconds);
   // A value read at scrape time (queue depths, pool use).
   void gauge(std::string name, std::string help, std::function<double()> read);
@@ -24,6 +26,7 @@ class Metrics {
 
   std::atomic<std::int64_t> open_connections{0};
   std::atomic<std::int64_t> open_websockets{0};
+  std::atomic<std::uint64_t> connections_refused{0};  // closed at accept: over a connection cap
 
  private:
   struct Histogram {
@@ -42,6 +45,11 @@ class Metrics {
 };
 
 Metrics& metrics();
+
+// The `method` label: a standard method as sent, anything else "other". The method is the one
+// label a client chooses freely (any token is a valid HTTP method), and every distinct label
+// value is a series kept for the life of the process.
+std::string_view method_label(std::string_view method);
 
 // Escapes a Prometheus label value.
 std::string prometheus_label(std::string_view value);

@@ -22,12 +22,20 @@ enum class Pool {
   inference,  // one worker per core for CPU-bound model inference (skin images); general when absent
 };
 
+// Which listener serves a route: the API one, the management one (MEDCORE_METRICS_LISTEN), or both.
+enum class Listener {
+  api,
+  management,  // /metrics: internal figures, kept off a public API port
+  both,        // the probes, for load balancers on the API port and orchestrators on the other
+};
+
 struct RouteOptions {
   Pool pool = Pool::general;
   std::size_t body_limit = 1 << 20;  // bytes; upload routes raise it
   bool auth_rate_limited = false;    // counts against the per-IP auth bucket
   bool authenticate = true;          // resolve the session before the handler
   bool json_body = true;             // a non-empty body must be application/json (415 otherwise)
+  Listener listener = Listener::api;
 };
 
 struct Route {

@@ -9,6 +9,10 @@
 #include <chrono>
 #include <limits>
 #include <csignal>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sys/resource.h>
 
 #include "core/crypto.hpp"
 #include "core/json_input.hpp"
@@ -17,6 +21,7 @@
 #include "core/problem.hpp"
 #include "core/rate_limiter.hpp"
 #include "core/time.hpp"
+#include "http/framing.hpp"
 #include "http/static_files.hpp"
 
 namespace medcore::http {
@@ -72,13 +77,6 @@ Problem overloaded() {
 
 Problem csrf_problem(std::string detail) { return Problem(403, "csrf", "Cross-site request refused", std::move(detail)); }
 
-// The host[:port] an Origin header names, or empty when it is not a usable origin.
-std::string_view origin_authority(std::string_view origin) {
-  auto scheme = origin.find("://");
-  if (scheme == std::string_view::npos) return {};
-  return origin.substr(scheme + 3);
-}
-
 void add_standard_headers(Response& r, std::string_view path, bool hsts) {
   auto add_missing = [&](std::string_view name, std::string value) {
     if (!r.find_header(name)) r.headers.push_back({std::string(name), std::move(value)});
@@ -95,9 +93,12 @@ void add_standard_headers(Response& r, std::string_view path, bool hsts) {
   add_missing("cross-origin-opener-policy", "same-origin");
   add_missing("permissions-policy", "camera=(self), microphone=(), geolocation=()");
   if (hsts) add_missing("strict-transport-security", "max-age=31536000; includeSubDomains");
-  // Health data must never sit in a shared or browser cache.
-  if (path.starts_with("/api/") || path == "/metrics" || path == "/readyz" || path == "/healthz")
-    add_missing("cache-control", "no-store");
+  // Health data must never sit in a shared or browser cache, where it outlives a logout or a lost
+  // right to see it: no API answer may choose otherwise, so a route's own Cache-Control is replaced.
+  if (path.starts_with("/api/") || path == "/metrics" || path == "/readyz" || path == "/healthz") {
+    std::erase_if(r.headers, [](const Header& h) { return beast::iequals(h.name, "cache-control"); });
+    r.headers.push_back({"cache-control", "no-store"});
+  }
 }
 
 class InFlight {
@@ -118,6 +119,48 @@ class ConnectionCount {
   ConnectionCount(const ConnectionCount&) = delete;
   ConnectionCount& operator=(const ConnectionCount&) = delete;
 };
+
+// http::async_read_header, except that the head's raw bytes are seen before the parser folds
+// them: `folded` tells whether a field line started with whitespace (obs-fold), which Beast
+// would silently join to the previous value. parser.put() consumes a head in at most two pieces,
+// each ending at a line end: the request line (possibly while the fields are incomplete), then
+// all the fields at once.
+struct HeadRead {
+  boost::system::error_code ec;
+  bool folded = false;
+};
+asio::awaitable<HeadRead> read_head(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                    bhttp::request_parser<bhttp::string_body>& parser) {
+  HeadRead result;
+  bool after_request_line = false;
+  for (;;) {
+    if (buffer.size() > 0) {
+      const auto data = buffer.data();
+      const std::size_t used = parser.put(data, result.ec);
+      const std::string_view piece{static_cast<const char*>(data.data()), used};
+      // A piece after the request line starts a field line: whitespace there is a fold too.
+      if (has_obs_fold(piece) || (after_request_line && !piece.empty() && (piece[0] == ' ' || piece[0] == '\t')))
+        result.folded = true;
+      after_request_line = after_request_line || used > 0;
+      buffer.consume(used);
+      if (result.ec != bhttp::error::need_more) co_return result;  // the head is complete, or broken
+      result.ec = {};
+    }
+    const auto space = buffer.prepare(beast::read_size(buffer, 65536));
+    auto read_op = stream.async_read_some(space, use_tuple);
+    auto [ec, n] = co_await std::move(read_op);
+    if (ec == asio::error::eof) {
+      // As Beast's reader: a clean close between requests, or a request cut short.
+      result.ec = parser.got_some() || buffer.size() > 0 ? bhttp::error::partial_message : bhttp::error::end_of_stream;
+      co_return result;
+    }
+    if (ec) {
+      result.ec = ec;
+      co_return result;
+    }
+    buffer.commit(n);
+  }
+}
 
 }  // namespace
 
@@ -146,6 +189,7 @@ struct Server::Impl {
         auth(a),
         inference(i ? *i : g),
         acceptor(ioc),
+        management_acceptor(ioc),
         signals(ioc, SIGINT, SIGTERM),
         statics(options.web_root),
         auth_limiter(options.auth_rate_per_minute) {}
@@ -158,18 +202,45 @@ struct Server::Impl {
   Authenticator authenticator;
   std::vector<std::pair<std::string, RawHandler>> raw_handlers;
   std::vector<std::function<void()>> shutdown_hooks;
+  // Declared before ioc: sessions still suspended when it is destroyed give their Slot back here.
+  std::mutex connections_mu;
+  std::map<asio::ip::address, std::size_t> open_per_client;
+  std::size_t open_total = 0;
+  std::uint64_t refusals_unlogged = 0;
+  std::chrono::steady_clock::time_point refusal_logged_at{};
   asio::io_context ioc;
   tcp::acceptor acceptor;
+  tcp::acceptor management_acceptor;  // open when options.management_listen is set
   asio::signal_set signals;
   StaticFiles statics;
   RateLimiter auth_limiter;
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
   std::uint16_t bound_port = 0;
+  std::uint16_t management_bound_port = 0;
+  bool management_on_api = false;  // set by bind()
 
-  asio::awaitable<void> accept_loop();
-  asio::awaitable<void> session(tcp::socket socket);
-  asio::awaitable<Response> handle(Request& req, RouteMatch& match, const std::string& request_id,
+  // Open connections per client and in all, for the caps. A Slot is one admitted connection;
+  // it gives its place back when the session (WebSocket and held polls included) ends.
+  class Slot {
+   public:
+    Slot(Impl& impl, asio::ip::address client) : impl_(&impl), client_(std::move(client)) {}
+    Slot(Slot&& other) noexcept : impl_(std::exchange(other.impl_, nullptr)), client_(std::move(other.client_)) {}
+    Slot& operator=(Slot&&) = delete;
+    ~Slot() {
+      if (impl_) impl_->release(client_);
+    }
+
+   private:
+    Impl* impl_;
+    asio::ip::address client_;
+  };
+  std::optional<Slot> admit(const tcp::endpoint& peer, bool management);
+  void release(const asio::ip::address& client);
+
+  asio::awaitable<void> accept_loop(tcp::acceptor& from, bool management);
+  asio::awaitable<void> session(tcp::socket socket, [[maybe_unused]] Slot slot, bool management);
+  asio::awaitable<Response> handle(Request& req, RouteMatch& match, bool management, const std::string& request_id,
                                    std::int64_t& user_id);
   asio::awaitable<Response> run_on(WorkerPool& pool, std::function<Response()> work);
   asio::awaitable<void> shutdown();
@@ -224,9 +295,13 @@ Response Server::Impl::dispatch_on_worker(Request& req, const Route& route, Path
   }
 }
 
-asio::awaitable<Response> Server::Impl::handle(Request& req, RouteMatch& match, const std::string& request_id,
-                                               std::int64_t& user_id) {
+asio::awaitable<Response> Server::Impl::handle(Request& req, RouteMatch& match, bool management,
+                                               const std::string& request_id, std::int64_t& user_id) {
   try {
+    // Each listener serves its own routes only; the management one has no static files either.
+    if (management ? !match.route || match.route->options.listener == Listener::api
+                   : match.route && match.route->options.listener == Listener::management && !management_on_api)
+      co_return problem_response(problems::not_found("No such resource: " + req.path), req.path, request_id);
     if (!match.route) {
       if (!match.allowed.empty()) {
         std::string allow;
@@ -250,8 +325,7 @@ asio::awaitable<Response> Server::Impl::handle(Request& req, RouteMatch& match, 
     }
     if (is_unsafe(req.method)) {
       if (auto origin = req.header("origin")) {
-        auto host = req.header("host");
-        if (!host || origin_authority(*origin) != *host)
+        if (!options.origins.allows(*origin, req.header("host").value_or(""), req.header("x-forwarded-proto").value_or("")))
           co_return problem_response(csrf_problem("Requests from another site are refused."), req.path, request_id);
       }
     }
@@ -278,7 +352,60 @@ asio::awaitable<Response> Server::Impl::handle(Request& req, RouteMatch& match, 
   }
 }
 
-asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
+// The key a client's connections are counted under: its IPv4 address (also when it arrives
+// v4-mapped on a dual-stack socket), or the /64 of an IPv6 address — one IPv6 client usually has
+// a whole /64 to pick source addresses from.
+asio::ip::address client_key(const asio::ip::address& a) {
+  if (a.is_v6()) {
+    const auto v6 = a.to_v6();
+    if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6);
+    auto bytes = v6.to_bytes();
+    std::fill(bytes.begin() + 8, bytes.end(), 0);
+    return asio::ip::address_v6(bytes);
+  }
+  return a;
+}
+
+// The management listener is exempt from the descriptor budget (not from the per-client cap): a
+// flood on the public port must not make the orchestrator's probes fail and restart the instance.
+std::optional<Server::Impl::Slot> Server::Impl::admit(const tcp::endpoint& peer, bool management) {
+  const auto client = client_key(peer.address());
+  std::lock_guard lock(connections_mu);
+  std::string_view refused;
+  auto& mine = open_per_client[client];
+  if (!management && options.max_connections > 0 && open_total >= options.max_connections) refused = "descriptor_budget";
+  else if (options.max_connections_per_ip > 0 && mine >= options.max_connections_per_ip) refused = "per_client";
+  if (refused.empty()) {
+    ++mine;
+    ++open_total;
+    return Slot(*this, client);
+  }
+  if (mine == 0) open_per_client.erase(client);
+  metrics().connections_refused.fetch_add(1);
+  // One line per 10 s at most: a flood of refusals must not become a flood of log lines.
+  ++refusals_unlogged;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - refusal_logged_at >= 10s) {
+    log::warn("connections_refused", {{"reason", refused},
+                                      {"ip", peer.address().to_string()},
+                                      {"refused", refusals_unlogged},
+                                      {"open", open_total},
+                                      {"max_connections", options.max_connections},
+                                      {"max_connections_per_ip", options.max_connections_per_ip}});
+    refusals_unlogged = 0;
+    refusal_logged_at = now;
+  }
+  return std::nullopt;
+}
+
+void Server::Impl::release(const asio::ip::address& client) {
+  std::lock_guard lock(connections_mu);
+  --open_total;
+  if (auto it = open_per_client.find(client); it != open_per_client.end() && --it->second == 0) open_per_client.erase(it);
+}
+
+// `slot` holds this connection's place under the caps until the session ends.
+asio::awaitable<void> Server::Impl::session(tcp::socket socket, [[maybe_unused]] Slot slot, bool management) {
   ConnectionCount counted;
   beast::tcp_stream stream(std::move(socket));
   std::string peer_ip;
@@ -296,8 +423,9 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     // Content-Length while reading the header; so none here, the route's limit right after.
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     stream.expires_after(std::chrono::seconds(first ? options.read_timeout_seconds : options.idle_timeout_seconds));
-    auto [read_ec, read_n] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
-    (void)read_n;
+    auto head_op = read_head(stream, buffer, parser);
+    const HeadRead head = co_await std::move(head_op);
+    const auto& read_ec = head.ec;
     const std::string request_id = [&] {
       if (parser.is_header_done()) {
         auto incoming = parser.get()["X-Request-Id"];
@@ -307,7 +435,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     }();
     auto reply_and_close = [&](const Problem& p, std::string_view instance = "/") -> asio::awaitable<void> {
       Response r = problem_response(p, instance, request_id);
-      add_standard_headers(r, "", false);
+      add_standard_headers(r, "", options.tls_terminated_upstream);
       bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), 11};
       for (const auto& h : r.headers) res.insert(h.name, h.value);
       res.set("X-Request-Id", request_id);
@@ -349,10 +477,27 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     InFlight busy(in_flight);
     const auto started = std::chrono::steady_clock::now();
     const std::string target(parser.get().target());
+    std::vector<Header> fields;
+    for (const auto& field : parser.get()) {
+      std::string name(field.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      fields.push_back({std::move(name), std::string(field.value())});
+    }
+    // Before anything reads a body, for /socket.io/ too: a request whose end this server could
+    // see elsewhere than a proxy in front of it is refused, and the connection closed.
+    {
+      std::optional<Problem> refused = check_framing(parser.get().version(), fields);
+      if (!refused && head.folded)
+        refused = problems::bad_request("Header fields folded over several lines (obs-fold) are refused.");
+      if (refused) {
+        co_await reply_and_close(*refused);
+        break;
+      }
+    }
 
     const RawHandler* raw = nullptr;
     for (auto& [prefix, handler] : raw_handlers)
-      if (target.starts_with(prefix)) raw = &handler;
+      if (!management && target.starts_with(prefix)) raw = &handler;
     if (raw) {
       const Problem too_large = problems::payload_too_large(kDefaultBodyLimit);
       if (auto length = parser.content_length(); length && *length > kDefaultBodyLimit) {
@@ -386,11 +531,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
       }
       req.path = url->path();
       req.query = std::string(url->encoded_query());
-      for (const auto& field : parser.get()) {
-        std::string name(field.name_string());
-        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        req.headers.push_back({std::move(name), std::string(field.value())});
-      }
+      req.headers = std::move(fields);
       req.remote_ip = peer_ip;
       if (options.trust_proxy) {
         if (auto fwd = req.header("x-forwarded-for")) {
@@ -423,8 +564,10 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
 
       std::int64_t user_id = 0;
       const std::string route_label = match.route ? match.route->pattern : (match.allowed.empty() ? "(static)" : "(405)");
-      Response r = co_await handle(req, match, request_id, user_id);
-      add_standard_headers(r, req.path, options.tls_terminated_upstream || req.secure);
+      Response r = co_await handle(req, match, management, request_id, user_id);
+      // HSTS only when the operator declared the site HTTPS (MEDCORE_COOKIE_SECURE): it binds the
+      // browser to HTTPS for a year, so an X-Forwarded-Proto from one proxy hop must not decide it.
+      add_standard_headers(r, req.path, options.tls_terminated_upstream);
 
       bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), parser.get().version()};
       for (const auto& h : r.headers) res.insert(h.name, h.value);
@@ -460,21 +603,32 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
-asio::awaitable<void> Server::Impl::accept_loop() {
+asio::awaitable<void> Server::Impl::accept_loop(tcp::acceptor& from, bool management) {
+  bool accept_failing = false;
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), use_tuple);
+    auto [ec, socket] = co_await from.async_accept(asio::make_strand(ioc), use_tuple);
     if (ec) {
       if (stopping.load() || ec == asio::error::operation_aborted) co_return;
-      log::warn("accept_failed", {{"error", ec.message()}});
-      // Out of file descriptors and the like: back off instead of spinning.
+      // Out of file descriptors and the like: back off instead of spinning, and say so once.
+      if (!std::exchange(accept_failing, true)) log::warn("accept_failed", {{"error", ec.message()}});
       asio::steady_timer pause(ioc, 50ms);
       co_await pause.async_wait(use_tuple);
       continue;
     }
+    if (std::exchange(accept_failing, false)) log::info("accept_recovered", {});
     boost::system::error_code ignored;
+    // Over a cap: closed before a byte is read. A 503 would need the request read first (closing
+    // with unread input resets the connection and loses the answer) and costs a buffer and a
+    // coroutine per refused socket, which is what the cap exists to save.
+    const auto peer = socket.remote_endpoint(ignored);
+    auto slot = ignored ? std::nullopt : admit(peer, management);  // an error here: the client is already gone
+    if (!slot) {
+      socket.close(ignored);
+      continue;
+    }
     socket.set_option(tcp::no_delay(true), ignored);
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, session(std::move(socket)), asio::detached);
+    asio::co_spawn(executor, session(std::move(socket), std::move(*slot), management), asio::detached);
   }
 }
 
@@ -483,6 +637,7 @@ asio::awaitable<void> Server::Impl::shutdown() {
   log::info("shutdown_started", {{"in_flight", in_flight.load()}});
   boost::system::error_code ignored;
   acceptor.close(ignored);
+  management_acceptor.close(ignored);
   for (auto& hook : shutdown_hooks) hook();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options.shutdown_grace_seconds);
   asio::steady_timer tick(ioc);
@@ -492,6 +647,24 @@ asio::awaitable<void> Server::Impl::shutdown() {
   }
   log::info("shutdown_finished", {{"abandoned", in_flight.load()}});
   ioc.stop();
+}
+
+std::size_t raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  rlim_t wanted = limit.rlim_max;
+  if (wanted == RLIM_INFINITY) {
+    // Linux refuses a soft limit above fs.nr_open.
+    wanted = 1 << 20;
+    std::ifstream nr_open("/proc/sys/fs/nr_open");
+    if (unsigned long n = 0; nr_open >> n) wanted = n;
+  }
+  if (limit.rlim_cur < wanted) {
+    rlimit raised = limit;
+    raised.rlim_cur = wanted;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return static_cast<std::size_t>(limit.rlim_cur);
 }
 
 Server::Server(ServerOptions options, const Router& router, WorkerPool& general, WorkerPool& auth,
@@ -508,24 +681,41 @@ void Server::mount_raw(std::string path_prefix, RawHandler handler) {
 
 void Server::on_shutdown(std::function<void()> hook) { impl_->shutdown_hooks.push_back(std::move(hook)); }
 
-void Server::bind() {
-  auto& a = impl_->acceptor;
-  tcp::endpoint endpoint{asio::ip::make_address(impl_->options.host), impl_->options.port};
+namespace {
+std::uint16_t listen_on(tcp::acceptor& a, const std::string& host, std::uint16_t port) {
+  tcp::endpoint endpoint{asio::ip::make_address(host), port};
   a.open(endpoint.protocol());
   a.set_option(asio::socket_base::reuse_address(true));
   a.bind(endpoint);
   a.listen(asio::socket_base::max_listen_connections);
-  impl_->bound_port = a.local_endpoint().port();
+  return a.local_endpoint().port();
+}
+}  // namespace
+
+void Server::bind() {
+  auto& im = *impl_;
+  im.bound_port = listen_on(im.acceptor, im.options.host, im.options.port);
+  if (const auto& m = im.options.management_listen) {
+    im.management_bound_port = listen_on(im.management_acceptor, m->first, m->second);
+  } else {
+    // Only this machine reaches a loopback API listener (a proxy in front blocks /metrics: see
+    // deploy/nginx.conf); any other address may be the world.
+    im.management_on_api = im.acceptor.local_endpoint().address().is_loopback();
+    if (!im.management_on_api)
+      log::warn("metrics_not_served", {{"reason", "the API listener is not loopback and MEDCORE_METRICS_LISTEN is not set"}});
+  }
 }
 
 std::uint16_t Server::port() const { return impl_->bound_port; }
+std::uint16_t Server::management_port() const { return impl_->management_bound_port; }
 
 void Server::run() {
   auto& im = *impl_;
   im.signals.async_wait([&im](const boost::system::error_code& ec, int) {
     if (!ec) asio::co_spawn(im.ioc, im.shutdown(), asio::detached);
   });
-  asio::co_spawn(im.ioc, im.accept_loop(), asio::detached);
+  asio::co_spawn(im.ioc, im.accept_loop(im.acceptor, false), asio::detached);
+  if (im.options.management_listen) asio::co_spawn(im.ioc, im.accept_loop(im.management_acceptor, true), asio::detached);
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < im.options.io_threads; ++i) threads.emplace_back([&im] { im.ioc.run(); });
   im.ioc.run();

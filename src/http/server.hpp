@@ -7,9 +7,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "core/worker_pool.hpp"
 #include "http/context.hpp"
+#include "http/origin.hpp"
 #include "http/raw_hook.hpp"
 #include "http/router.hpp"
 
@@ -25,8 +27,16 @@ struct ServerOptions {
   std::size_t header_limit = 16 * 1024;
   std::string web_root;
   bool trust_proxy = false;
-  bool tls_terminated_upstream = false;  // adds HSTS
+  bool tls_terminated_upstream = false;  // the site is served over HTTPS (MEDCORE_COOKIE_SECURE): HSTS on every answer
   int auth_rate_per_minute = 30;
+  OriginPolicy origins;  // who may send unsafe requests with an Origin header
+  // Caps on open connections (WebSockets and held polls included), 0 = none. Over a cap a new
+  // connection is closed at accept. Per client: an IPv4 address or an IPv6 /64.
+  std::size_t max_connections_per_ip = 0;
+  std::size_t max_connections = 0;  // all clients: the descriptors left after the process's own needs
+  // A second listener for Listener::management and ::both routes (/metrics, the probes): host, port.
+  // Without one, the API listener serves Listener::management routes only while it is loopback.
+  std::optional<std::pair<std::string, std::uint16_t>> management_listen;
 };
 
 // Resolves the caller from the request (session cookie or bearer token). Runs on a worker.
@@ -51,6 +61,7 @@ class Server {
   // Binds the listening socket (throws on failure); port() is known afterwards.
   void bind();
   std::uint16_t port() const;
+  std::uint16_t management_port() const;  // 0 without a management listener
   // Serves until SIGINT/SIGTERM or stop(); returns after a graceful shutdown.
   void run();
   void stop();
@@ -59,6 +70,9 @@ class Server {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Raises this process's soft RLIMIT_NOFILE to its hard limit; returns the soft limit now in force.
+std::size_t raise_open_file_limit();
 
 // "host:port" → (host, port); throws std::invalid_argument.
 std::pair<std::string, std::uint16_t> parse_listen_address(const std::string& listen);

@@ -14,9 +14,10 @@ namespace medcore::ops {
 
 void mount_ops(http::Router& router, App& app) {
   const http::RouteOptions on_io{.pool = http::Pool::inline_io, .authenticate = false};
+  const http::RouteOptions probe_on_io{.pool = http::Pool::inline_io, .authenticate = false, .listener = http::Listener::both};
 
   // Alive: answers from the I/O thread without touching anything that can block.
-  router.get("/healthz", [](http::Context&) { return http::Response::json(200, {{"status", "ok"}}); }, on_io);
+  router.get("/healthz", [](http::Context&) { return http::Response::json(200, {{"status", "ok"}}); }, probe_on_io);
 
   // Ready: the database answers and the schema is current. A load balancer stops sending
   // traffic here while this is 503.
@@ -29,14 +30,16 @@ void mount_ops(http::Router& router, App& app) {
           throw Problem(503, "not-ready", "Not ready", "Database migrations are not applied.").with_retry_after(5);
         return http::Response::json(200, {{"status", "ready"}});
       },
-      {.authenticate = false});
+      {.authenticate = false, .listener = http::Listener::both});
 
+  // Request volumes, queues and mail counts are nobody's business outside: served on the
+  // management listener, or on the API one only while that is loopback (see Server).
   router.get(
       "/metrics",
       [](http::Context&) {
         return http::Response::text(200, metrics().render(), "text/plain; version=0.0.4; charset=utf-8");
       },
-      on_io);
+      {.pool = http::Pool::inline_io, .authenticate = false, .listener = http::Listener::management});
 
   router.get(
       "/api/v1/openapi.json",

@@ -98,7 +98,9 @@ void mount_skin(http::Router& router, App& app, std::shared_ptr<const Classifier
       authorise_read(sql, ctx, patient_id, not_found(id), {{"what", "skin_thumbnail"}, {"analysis_id", id}});
       std::string jpeg;
       if (!crypto::base64url_decode(thumb, jpeg)) throw std::runtime_error("stored thumbnail is not base64url");
-      return http::Response::text(200, std::move(jpeg), "image/jpeg").header("cache-control", "private, max-age=3600");
+      // No cache-control of its own: the server's no-store for /api/ keeps a lesion photo out of
+      // the browser cache, where it would outlive a logout or a lost right to see it.
+      return http::Response::text(200, std::move(jpeg), "image/jpeg");
     });
   });
 

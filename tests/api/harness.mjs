@@ -142,9 +142,11 @@ export async function prepareEnv(opts = {}) {
 
 // Starts `medcore serve` on a fresh database and waits for /readyz.
 // opts.ctx: reuse an environment from prepareEnv() (e.g. after CLI commands); stop() removes it.
+// opts.prefix: a command that execs the server, e.g. ['prlimit', '--nofile=400:400'] (same pid).
 export async function startServer(opts = {}) {
   const ctx = opts.ctx || (await prepareEnv(opts));
-  const child = spawn(BIN, ['serve'], { env: ctx.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...args] = [...(opts.prefix || []), BIN, 'serve'];
+  const child = spawn(command, args, { env: ctx.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const out = { stdout: '', stderr: '' };
   child.stdout.on('data', (d) => { out.stdout += d; if (out.stdout.length > 1e6) out.stdout = out.stdout.slice(-5e5); });
   child.stderr.on('data', (d) => { out.stderr += d; if (out.stderr.length > 1e6) out.stderr = out.stderr.slice(-5e5); });

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
+import crypto from 'node:crypto';
 import {
   startServer, api, assertProblem, rawGet, rawRequest, healthy, signupPatient, PASSWORD,
   SPA_INDEX, SPA_JS, SPA_CSS, SPA_ICO, SECRET_MARKER, sleep, withTimeout,
@@ -13,6 +14,12 @@ import {
 let server;
 before(async () => { server = await startServer(); });
 after(async () => { if (server) await server.stop(); });
+
+// Sum of the request counters labelled method="other".
+function otherCount(metricsText) {
+  return metricsText.split('\n').filter((l) => l.startsWith('medcore_http_requests_total{') && l.includes('method="other"'))
+    .reduce((n, l) => n + Number(l.trim().split(/\s+/).pop()), 0);
+}
 
 function checkSecurityHeaders(h, what) {
   const get = (n) => (typeof h.get === 'function' ? h.get(n) : h[n]);
@@ -59,6 +66,23 @@ describe('health and metrics', () => {
     assert.match(r.text, /_bucket\{[^}]*le="\+Inf"[^}]*\}\s+\d+/, 'histogram buckets with le="+Inf"');
     assert.match(r.text, /_sum(\{[^}]*\})?\s+[\d.eE+-]+/m);
     assert.match(r.text, /_count(\{[^}]*\})?\s+\d+/m);
+  });
+
+  it('a method the client makes up adds no series: every unknown method counts as method="other"', async () => {
+    const before = await api(server, 'GET', '/metrics');
+    const otherBefore = otherCount(before.text);
+    // Any token is a valid method on the wire; 100 random 4 KB ones on a known route (405).
+    const methods = Array.from({ length: 100 }, () => crypto.randomBytes(2048).toString('hex').toUpperCase());
+    for (let i = 0; i < methods.length; i += 20) {
+      const answers = await Promise.all(methods.slice(i, i + 20).map((m) =>
+        rawRequest(server, `${m} /api/v1/doctors HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`)));
+      for (const r of answers) assert.equal(r.status, 405, r.head);
+    }
+    const after = await api(server, 'GET', '/metrics');
+    const labels = new Set([...after.text.matchAll(/method="([^"]*)"/g)].map((m) => m[1]));
+    for (const label of labels) assert.ok(/^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|CONNECT|TRACE|other)$/.test(label), `method label ${label.slice(0, 40)}… (${label.length} characters)`);
+    assert.ok(after.text.length - before.text.length < 2048, `/metrics grew from ${before.text.length} to ${after.text.length} bytes`);
+    assert.equal(otherCount(after.text) - otherBefore, methods.length, 'each one counted under method="other"');
   });
 });
 
@@ -300,6 +324,88 @@ describe('connections and limits', () => {
     data += '0\r\n\r\n';
     const r = await rawRequest(server, data);
     assert.equal(r.status, 413);
+    assert.ok(await healthy(server));
+  });
+});
+
+describe('HTTP/1.1 framing (RFC 9112): anything a proxy could read differently is refused and the connection closed', () => {
+  // No `Connection: close` in these requests: the server closing the connection is part of what
+  // is tested. A second request follows each refused one on the same connection (what a
+  // smuggler would hide in the body); it must never be answered.
+  const SMUGGLED = 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
+  async function refused(data, status, slug, what) {
+    const r = await rawRequest(server, data + SMUGGLED, { timeoutMs: 5000 });
+    assert.equal(r.status, status, `${what}: ${r.head}`);
+    assert.equal(r.raw.match(/HTTP\/1\.1 \d{3} /g).length, 1, `${what}: one answer only, the smuggled request is not served`);
+    assert.ok(!r.timedOut, `${what}: the connection is closed after the answer`);
+    assert.equal(r.headers.connection, 'close', what);
+    assert.match(r.headers['content-type'] || '', /^application\/problem\+json/, what);
+    assert.equal(JSON.parse(r.bodyText).type, `urn:medcore:problem:${slug}`, what);
+  }
+  const login = (headers, body) => `POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${headers}\r\n${body}`;
+  const BODY = '{"email":"a@b.org","password":"0123456789"}';
+
+  it('Transfer-Encoding with Content-Length → 400, whatever the order and coding', async () => {
+    await refused(login(`Transfer-Encoding: xchunked\r\nContent-Length: ${BODY.length}\r\n`, BODY), 400, 'bad-request', 'xchunked + CL');
+    await refused(login(`Content-Length: ${BODY.length}\r\nTransfer-Encoding: xchunked\r\n`, BODY), 400, 'bad-request', 'CL + xchunked');
+    await refused(login(`Transfer-Encoding: chunked\r\nContent-Length: 5\r\n`, '0\r\n\r\n'), 400, 'bad-request', 'chunked + CL');
+    await refused(login(`Content-Length: 5\r\nTransfer-Encoding: chunked\r\n`, '0\r\n\r\n'), 400, 'bad-request', 'CL + chunked');
+  });
+
+  it('a transfer coding list that does not end with one chunked → 400; another coding → 501', async () => {
+    await refused(login('Transfer-Encoding: xchunked\r\n', BODY), 400, 'bad-request', 'xchunked alone');
+    await refused(login('Transfer-Encoding: chunked, identity\r\n', '0\r\n\r\n'), 400, 'bad-request', 'chunked not last');
+    await refused(login('Transfer-Encoding: chunked, chunked\r\n', '0\r\n\r\n'), 400, 'bad-request', 'chunked twice');
+    await refused(login('Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n', '0\r\n\r\n'), 501, 'unsupported-transfer-coding', 'gzip, chunked');
+    await refused(`POST /api/v1/auth/login HTTP/1.0\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, 400, 'bad-request', 'HTTP/1.0 with Transfer-Encoding');
+  });
+
+  it('folded header lines (obs-fold) → 400', async () => {
+    await refused('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Folded: a\r\n b\r\n\r\n', 400, 'bad-request', 'space fold');
+    await refused('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Folded: a\r\n\tb\r\n\r\n', 400, 'bad-request', 'tab fold');
+    await refused('GET /healthz HTTP/1.1\r\n Host: 127.0.0.1\r\n\r\n', 400, 'bad-request', 'whitespace before the first field');
+  });
+
+  it('a head longer than one read (as browsers send) is read whole, folds in its later part refused', async () => {
+    // The server reads 512 bytes first: these heads arrive in several reads.
+    const pad = `X-Pad: ${'p'.repeat(3000)}\r\n`;
+    const ok = await rawRequest(server, `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n${pad}X-Last: 1\r\nConnection: close\r\n\r\n`);
+    assert.equal(ok.status, 200, ok.head);
+    const first = await rawRequest(server, `GET /healthz?${'q'.repeat(600)} HTTP/1.1\r\n Host: 127.0.0.1\r\n${pad}\r\n`);
+    assert.equal(first.status, 400, `whitespace before the first field after a long request line: ${first.head}`);
+    await refused(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n${pad}X-Folded: a\r\n b\r\n\r\n`, 400, 'bad-request', 'fold after 3 KB');
+  });
+
+  it('no Host, two Hosts or a Host that is not host[:port] → 400 (HTTP/1.0 may omit it)', async () => {
+    await refused('GET /healthz HTTP/1.1\r\n\r\n', 400, 'bad-request', 'no Host');
+    await refused('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n\r\n', 400, 'bad-request', 'two Hosts');
+    await refused('GET /healthz HTTP/1.1\r\nHost: evil.example 127.0.0.1\r\n\r\n', 400, 'bad-request', 'Host with a space');
+    await refused('GET /healthz HTTP/1.1\r\nHost: user@127.0.0.1\r\n\r\n', 400, 'bad-request', 'Host with userinfo');
+    const old = await rawRequest(server, 'GET /healthz HTTP/1.0\r\n\r\n');
+    assert.equal(old.status, 200, old.head);
+    for (const host of ['127.0.0.1', `127.0.0.1:${server.port}`, '[::1]:8080', 'app.test', 'localhost:8080']) {
+      const ok = await rawRequest(server, `GET /healthz HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+      assert.equal(ok.status, 200, `Host: ${host}: ${ok.head}`);
+    }
+  });
+
+  it('the same rules on the raw /socket.io/ mount', async () => {
+    const poll = '/socket.io/?EIO=4&transport=polling';
+    await refused(`GET ${poll} HTTP/1.1\r\n\r\n`, 400, 'bad-request', 'socket.io without Host');
+    await refused(`GET ${poll} HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n`, 400, 'bad-request', 'socket.io with two Hosts');
+    await refused(`GET ${poll} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Folded: a\r\n b\r\n\r\n`, 400, 'bad-request', 'socket.io obs-fold');
+    await refused(`POST ${poll}&sid=x HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: xchunked\r\nContent-Length: 4\r\n\r\n40{}`, 400, 'bad-request', 'socket.io TE + CL');
+    // A well-formed handshake still opens a session.
+    const ok = await rawRequest(server, `GET ${poll} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+    assert.equal(ok.status, 200, ok.head);
+    assert.match(ok.bodyText, /^0\{"sid":/);
+  });
+
+  it('a well-formed chunked request is still read', async () => {
+    const chunked = `${BODY.length.toString(16)}\r\n${BODY}\r\n0\r\n\r\n`;
+    const r = await rawRequest(server, login('Transfer-Encoding: chunked\r\nConnection: close\r\n', chunked));
+    assert.equal(r.status, 401, r.head);
+    assert.equal(JSON.parse(r.bodyText).type, 'urn:medcore:problem:invalid-credentials');
     assert.ok(await healthy(server));
   });
 });

@@ -149,6 +149,8 @@ describe('analysing an image', () => {
     const thumb = await api(server, 'GET', a.thumbnail_url, { session: ana });
     assert.equal(thumb.status, 200);
     assert.equal(thumb.headers.get('content-type'), 'image/jpeg');
+    // A lesion photo is health data: never kept in the browser cache (it would outlive a logout).
+    assert.equal(thumb.headers.get('cache-control'), 'no-store');
     const size = jpegSize(thumb.body);
     assert.ok(size.width <= 256 && size.height <= 256 && size.width > 0, JSON.stringify(size));
     // The full upload is not kept: only the thumbnail.

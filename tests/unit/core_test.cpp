@@ -306,3 +306,18 @@ TEST(Metrics, RendersPrometheusText) {
   EXPECT_NE(text.find("medcore_test_gauge 3"), std::string::npos);
   EXPECT_EQ(prometheus_label("a\"b\\c"), "a\\\"b\\\\c");
 }
+
+TEST(Metrics, UnknownMethodsShareOneSeries) {
+  Metrics m;
+  m.observe_request("(405)", "PATCH", 405, 0.001);
+  m.observe_request("(405)", std::string(12 * 1024, 'X'), 405, 0.001);
+  m.observe_request("(405)", "BREW", 405, 0.001);
+  m.observe_request("(405)", "get", 405, 0.001);
+  const auto text = m.render();
+  EXPECT_NE(text.find(R"m(medcore_http_requests_total{route="(405)",method="PATCH",status="405"} 1)m"), std::string::npos);
+  EXPECT_NE(text.find(R"m(medcore_http_requests_total{route="(405)",method="other",status="405"} 3)m"), std::string::npos);
+  EXPECT_EQ(text.find("XXXX"), std::string::npos);
+  EXPECT_EQ(text.find("BREW"), std::string::npos);
+  EXPECT_EQ(method_label("OPTIONS"), "OPTIONS");
+  EXPECT_EQ(method_label(""), "other");
+}
