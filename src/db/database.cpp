@@ -221,7 +221,6 @@ void Database::reconnect(soci::session& sql) {
     prepare_connection(sql);
   } catch (const std::exception& e) {
     next_probe_ms_.store(steady_ms() + kReconnectEveryMs);
-    // libpq's message names host and port, never the password; still, keep the URL out of it.
     mark_unavailable(error_text(e));
     refuse("cannot connect: " + error_text(e));
   }

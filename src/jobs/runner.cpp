@@ -171,7 +171,7 @@ void Runner::worker_loop() {
       if (!wait(outage.next())) return;
       continue;
     } catch (const std::exception& e) {
-      // The database is down or a connection broke: keep polling, the next round may succeed.
+      // Anything else (a bad row, a bug): log it and keep polling, the next round may succeed.
       log::warn("jobs_poll_failed", {{"owner", owner_}, {"error", e.what()}});
     } catch (...) {
       log::warn("jobs_poll_failed", {{"owner", owner_}, {"error", "unknown exception"}});
@@ -304,23 +304,23 @@ std::optional<Runner::Claimed> Runner::claim() {
   std::optional<UncertainClaim> taken;
   try {
     return app_.db->transaction([&](soci::session& sql) -> std::optional<Claimed> {
-    soci::rowset<soci::row> rows = (sql.prepare << sql_text, soci::use(owner_), soci::use(until),
-                                    soci::use(now), soci::use(now), soci::use(now), soci::use(limit));
-    std::optional<Claimed> out;
-    for (const soci::row& r : rows) {
-      Claimed c;
-      c.job.id = col_int(r, 0);
-      c.job.kind = r.get<std::string>(1);
-      c.job.run_at = col_int(r, 3);
-      c.job.attempt = static_cast<int>(col_int(r, 4));
-      c.job.max_attempts = static_cast<int>(col_int(r, 5));
-      c.job.dedupe_key = col_opt_text(r, 6);
-      c.started_at = now;
-      c.raw_payload = r.get<std::string>(2);
-      taken = UncertainClaim{c.job.id, c.job.attempt};
-      out = std::move(c);
-    }
-    return out;
+      soci::rowset<soci::row> rows = (sql.prepare << sql_text, soci::use(owner_), soci::use(until),
+                                      soci::use(now), soci::use(now), soci::use(now), soci::use(limit));
+      std::optional<Claimed> out;
+      for (const soci::row& r : rows) {
+        Claimed c;
+        c.job.id = col_int(r, 0);
+        c.job.kind = r.get<std::string>(1);
+        c.job.run_at = col_int(r, 3);
+        c.job.attempt = static_cast<int>(col_int(r, 4));
+        c.job.max_attempts = static_cast<int>(col_int(r, 5));
+        c.job.dedupe_key = col_opt_text(r, 6);
+        c.started_at = now;
+        c.raw_payload = r.get<std::string>(2);
+        taken = UncertainClaim{c.job.id, c.job.attempt};
+        out = std::move(c);
+      }
+      return out;
     });
   } catch (const Unavailable&) {
     // The connection died after the UPDATE: if its COMMIT got through, the job is 'running' under

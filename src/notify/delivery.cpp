@@ -182,21 +182,21 @@ std::size_t DeliveryWorker::run_once() {
   std::vector<Claimed> mails;
   try {
     mails = app_.db->transaction([&](soci::session& sql) {
-    std::vector<Claimed> out;
-    soci::rowset<soci::row> rows =
-        (sql.prepare << claim, soci::use(me), soci::use(until), soci::use(now), soci::use(now), soci::use(limit));
-    for (const auto& r : rows) {
-      Claimed c;
-      c.id = db::col_int(r, 0);
-      c.template_name = db::col_text(r, 1);
-      c.to_email = db::col_text(r, 2);
-      c.data = db::col_text(r, 3);
-      c.message_id = db::col_text(r, 4);
-      c.attempts = static_cast<int>(db::col_int(r, 5));
-      taken.push_back({c.id, c.attempts});
-      out.push_back(std::move(c));
-    }
-    return out;
+      std::vector<Claimed> out;
+      soci::rowset<soci::row> rows =
+          (sql.prepare << claim, soci::use(me), soci::use(until), soci::use(now), soci::use(now), soci::use(limit));
+      for (const auto& r : rows) {
+        Claimed c;
+        c.id = db::col_int(r, 0);
+        c.template_name = db::col_text(r, 1);
+        c.to_email = db::col_text(r, 2);
+        c.data = db::col_text(r, 3);
+        c.message_id = db::col_text(r, 4);
+        c.attempts = static_cast<int>(db::col_int(r, 5));
+        taken.push_back({c.id, c.attempts});
+        out.push_back(std::move(c));
+      }
+      return out;
     });
   } catch (const Unavailable&) {
     // The connection died after the UPDATE: if its COMMIT got through, these mails are 'sending'
