@@ -10,7 +10,7 @@ MEDCORE := $(BUILD_DIR)/medcore
 export CCACHE_DIR ?= $(HOME)/.ccache
 export CCACHE_SLOPPINESS ?= pch_defines,time_macros,include_file_mtime,include_file_ctime
 
-.PHONY: run test build bench clean deps web
+.PHONY: run test test-sanitized build bench clean deps web
 
 deps:
 	scripts/install-deps.sh
@@ -37,8 +37,13 @@ run: deps web
 test:
 	scripts/test.sh
 
+# The API suites against a medcore built with ASan+UBSan (build-sanitize/), both databases. Slow
+# (a full instrumented build, then every suite twice): nightly, not part of `make test`.
+test-sanitized: deps
+	scripts/test-sanitized.sh
+
 bench: build
 	bench/run.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-sanitize

@@ -2,17 +2,23 @@
 # A private, throw-away PostgreSQL 15 cluster for tests and benchmarks.
 #
 #   scripts/pg.sh start DIR   initialise DIR (if needed) and start a server on 127.0.0.1 and a free
-#                             port, sockets in DIR; prints the URL on stdout and writes it to DIR/url
+#                             port, sockets in DIR; prints the URL on stdout and writes it to DIR/url.
+#                             After a crash it comes back on the same port (the same URL).
+#   scripts/pg.sh crash DIR   stop it the way a crash or a failover does (pg_ctl -m immediate: no
+#                             shutdown checkpoint, clients see their connections die), keeping DIR/url
 #   scripts/pg.sh stop DIR    stop it (no-op when it is not running)
 #
-# Tuned for tests (fsync off): never point it at data you want to keep. As root, initdb refuses to
-# run, so the cluster runs as the `postgres` user and DIR is handed to it; DIR's parents must be
-# traversable by that user (a directory under /tmp is).
+# Tuned for tests (fsync off, and commits acknowledged before their WAL is written): never point it
+# at data you want to keep. MEDCORE_PG_DURABLE=1 keeps synchronous_commit on, so a commit PostgreSQL
+# acknowledged survives `crash` (a process crash; fsync only matters when the machine dies) — the
+# fault-injection suite needs that, or the database forgets work the server saw committed.
+# As root, initdb refuses to run, so the cluster runs as the `postgres` user and DIR is handed to
+# it; DIR's parents must be traversable by that user (a directory under /tmp is).
 set -euo pipefail
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 
-usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+usage() { echo "usage: $0 start|crash|stop DIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 cmd=$1
 mkdir -p "$2"
@@ -40,12 +46,15 @@ start() {
     cat "$dir/url"
     return
   fi
-  local port attempt
+  local port attempt previous="" sync=off
+  [ "${MEDCORE_PG_DURABLE:-0}" = 1 ] && sync=on
+  # A crashed cluster keeps its URL: clients configured with it must find the server there again.
+  [ -f "$dir/url" ] && previous=$(sed -E 's#^.*:([0-9]+)/.*$#\1#' "$dir/url")
   for attempt in 1 2 3 4 5; do
-    port=$("$(dirname "$0")/free-port.sh")
+    if [ -n "$previous" ] && [ "$attempt" -le 3 ]; then port=$previous; else port=$("$(dirname "$0")/free-port.sh"); fi
     if as_owner "$PG_BIN/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start -o \
         "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir \
-         -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+         -c fsync=off -c synchronous_commit=$sync -c full_page_writes=off -c max_connections=200" \
         >/dev/null 2>&1; then
       local url="postgresql://postgres@127.0.0.1:$port/postgres"
       echo "$url" >"$dir/url"
@@ -59,6 +68,13 @@ start() {
   exit 1
 }
 
+crash() {
+  [ -f "$data/PG_VERSION" ] || return 0
+  if as_owner "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    as_owner "$PG_BIN/pg_ctl" -D "$data" -m immediate -w -t 60 stop >/dev/null
+  fi
+}
+
 stop() {
   [ -f "$data/PG_VERSION" ] || return 0
   if as_owner "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
@@ -69,6 +85,7 @@ stop() {
 
 case "$cmd" in
   start) start ;;
+  crash) crash ;;
   stop) stop ;;
   *) usage ;;
 esac

@@ -73,7 +73,8 @@ App open_app(Config config) {
   const std::size_t background_connections = app.config.background ? 6 : 0;
   app.db = db::Database::open(app.config.database_url,
                               app.config.workers + app.config.hash_workers + app.config.inference_workers +
-                                  background_connections + 2);
+                                  background_connections + 2,
+                              app.config.db_connect_timeout_seconds);
   auto applied = db::migrate(*app.db);
   for (const auto& m : applied) log::info("migration_applied", {{"version", m.version}, {"name", m.name}});
   return app;
@@ -111,6 +112,12 @@ int serve(Config config) {
                   [&] { return static_cast<double>(app.db->in_use()); });
   metrics().gauge("medcore_db_pool_size", "Database connections in the pool.",
                   [&] { return static_cast<double>(app.db->pool_size()); });
+  metrics().gauge("medcore_db_available",
+                  "1 while the database serves; 0 from a failed connect (or a write SQLite refused) until it does again.",
+                  [&] { return app.db->available() ? 1.0 : 0.0; });
+  metrics().gauge("medcore_db_unavailable_total",
+                  "Database calls refused because the database was unavailable (each answered 503 not-ready or retried).",
+                  [&] { return static_cast<double>(app.db->unavailable_refusals()); });
 
   // The risk models load once, here; a missing or broken model file stops the start.
   auto models = predictions::Models::load(c.models_dir);
@@ -171,7 +178,9 @@ int serve(Config config) {
   realtime::Options rt_options;
   rt_options.max_payload = chat::kMaxSocketPayload;
   std::shared_ptr<realtime::Adapter> adapter;
-  if (app.db->dialect() == db::Dialect::postgresql) adapter = std::make_shared<realtime::PostgresAdapter>(c.database_url);
+  if (app.db->dialect() == db::Dialect::postgresql)
+    adapter = std::make_shared<realtime::PostgresAdapter>(
+        db::postgres_connect_string(c.database_url, c.db_connect_timeout_seconds));
   realtime::Server io(rt_options, adapter);
   auto chat_socket = chat::mount_socket(io, app, general, authenticator, chat_hub);
   metrics().gauge("medcore_chat_connections", "Sockets connected to the /chat namespace on this instance.",

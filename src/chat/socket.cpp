@@ -154,6 +154,9 @@ void on_worker(const std::shared_ptr<Context>& ctx, Socket self, std::shared_ptr
       ack(one(f()));
     } catch (const Problem& p) {
       ack(one(problem_json(p)));
+    } catch (const Unavailable&) {
+      // The database is away (it logs that once): 503 not-ready, as over HTTP.
+      ack(one(problem_json(problems::not_ready())));
     } catch (const std::exception& e) {
       log::error("chat_event_failed", {{"error", e.what()}});
       ack(one(error_json(500, "internal", "Something went wrong.")));
@@ -463,6 +466,8 @@ void authenticate(const std::shared_ptr<Context>& ctx, std::shared_ptr<accounts:
       state->session_id = principal->session_id;
       socket.set_data(state);
       done(std::nullopt);
+    } catch (const Unavailable&) {
+      done(std::string("server unavailable"));  // logged once by the database
     } catch (const std::exception& e) {
       log::error("chat_auth_failed", {{"error", e.what()}});
       done(std::string("server error"));
@@ -528,6 +533,9 @@ class Heartbeat final : public SocketService {
       ctx_->pool.try_submit([ctx, users = std::move(users), sessions = std::move(sessions)] {
         try {
           ctx->svc->presence_refresh(users);
+        } catch (const Unavailable&) {
+          // Logged once by the database; the next beat (30 s) refreshes again, well within the
+          // 90 s after which a user would count as offline.
         } catch (const std::exception& e) {
           log::error("chat_presence_failed", {{"error", e.what()}});
         }

@@ -75,6 +75,13 @@ Problem payload_too_large(std::size_t limit_bytes) {
   return {413, "payload-too-large", "Payload too large",
           "The body is larger than the " + std::to_string(limit_bytes) + " bytes this route accepts."};
 }
+Problem not_ready(std::string detail) {
+  Problem p{503, "not-ready", "Not ready", std::move(detail)};
+  // An outage is noticed again within a second (db::Database probes once a second), so a client
+  // retrying after two finds the database back as soon as it is.
+  p.with_retry_after(2);
+  return p;
+}
 }  // namespace problems
 
 }  // namespace medcore

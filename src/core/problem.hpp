@@ -44,6 +44,15 @@ class Problem : public std::runtime_error {
   std::optional<int> retry_after_;
 };
 
+// The database (or another dependency a request needs) cannot serve right now: PostgreSQL down,
+// restarting or unreachable, a dropped connection, a full disk or read-only SQLite file. Classified
+// once, where the error happens (src/db); the HTTP layer answers it 503 not-ready with Retry-After
+// and background workers wait and try again. Never the request's fault, so never a 500.
+class Unavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // The usual ones, so every route says the same thing the same way.
 namespace problems {
 Problem bad_request(std::string detail);
@@ -56,6 +65,8 @@ Problem conflict(std::string slug, std::string detail);
 Problem rate_limited(int retry_after_seconds);
 Problem unsupported_media_type(std::string detail);
 Problem payload_too_large(std::size_t limit_bytes);
+// 503 with Retry-After: the database is unavailable (see Unavailable).
+Problem not_ready(std::string detail = "The database is unavailable. Try again in a moment.");
 }  // namespace problems
 
 }  // namespace medcore

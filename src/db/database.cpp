@@ -9,6 +9,10 @@
 #include <string_view>
 #include <utility>
 
+#include "core/log.hpp"
+#include "core/problem.hpp"
+#include "core/time.hpp"
+
 namespace medcore::db {
 
 namespace {
@@ -47,43 +51,82 @@ std::string redact_postgres_url(const std::string& url) {
   return out;
 }
 
-// SOCI 4.0.3 re-tokenises the PostgreSQL connect string as space-separated key=value pairs
-// before libpq sees it; a bare URL (no '=' anywhere) comes out with a stray '=' appended and
-// names a database that does not exist. A URL carrying at least one query parameter passes
-// through untouched, so make sure it has one (application_name is useful in
-// pg_stat_activity anyway). Raw whitespace would be split the same way, and is not valid in
-// a URL in the first place.
-std::string postgres_connect_string(const std::string& url) {
-  if (url.find_first_of(" \t\r\n") != std::string::npos)
-    throw std::invalid_argument("database URL must not contain whitespace (percent-encode it): " +
-                                redact_postgres_url(url));
-  if (url.find('=') != std::string::npos) return url;
-  if (url.find('#') != std::string::npos)
-    throw std::invalid_argument("database URL must not contain a fragment: " + redact_postgres_url(url));
-  return url + (url.find('?') == std::string::npos ? "?" : "&") + "application_name=medcore";
-}
-
 // Quiet the server's NOTICEs (e.g. "relation already exists, skipping"): libpq would print
 // them on stderr, which is reserved for JSON log lines.
 void ignore_notice(void*, const char*) {}
 
+// Null when the session has no connection at all: SOCI 4.0.3 leaves a session without a backend
+// after a reconnect that failed, and every use of it but open() then crashes or throws.
 PGconn* pg_connection(soci::session& sql) {
-  return static_cast<soci::postgresql_session_backend*>(sql.get_backend())->conn_;
+  auto* backend = static_cast<soci::postgresql_session_backend*>(sql.get_backend());
+  return backend ? backend->conn_ : nullptr;
+}
+
+sqlite_api::sqlite3* sqlite_connection(soci::session& sql) {
+  auto* backend = static_cast<soci::sqlite3_session_backend*>(sql.get_backend());
+  return backend ? backend->conn_ : nullptr;
 }
 
 // A pooled connection that sat idle this long is pinged before use; a busy one is trusted
 // (a broken hot connection fails its next statement and is reconnected on the lease after).
 constexpr auto kIdleCheckAfter = std::chrono::seconds(1);
 
+// While the database is unreachable, one connect attempt per this interval (the probe); every
+// other caller is refused at once. Short, so a returning database is noticed within a second.
+constexpr long long kReconnectEveryMs = 1000;
+
+// What a driver error says, without SOCI's context: that names the statement and the values
+// bound to it (emails, token hashes), which do not belong in logs or in an answer.
+std::string error_text(const std::exception& e) {
+  std::string text = dynamic_cast<const soci::soci_error*>(&e)
+                         ? static_cast<const soci::soci_error&>(e).get_error_message()
+                         : std::string(e.what());
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  constexpr std::size_t kMax = 500;
+  if (text.size() > kMax) text.resize(kMax);
+  return text;
+}
+
+long long steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
+
+// SOCI 4.0.3 re-tokenises the PostgreSQL connect string as space-separated key=value pairs
+// before libpq sees it; a bare URL (no '=' anywhere) comes out with a stray '=' appended and
+// names a database that does not exist. A URL carrying at least one query parameter passes
+// through untouched, so make sure it has one (application_name is useful in
+// pg_stat_activity anyway). Raw whitespace would be split the same way, and is not valid in
+// a URL in the first place.
+//
+// connect_timeout is added unless the URL sets its own: libpq would otherwise wait for a
+// connect as long as TCP does (minutes when packets are dropped), holding a worker meanwhile.
+std::string postgres_connect_string(const std::string& url, int connect_timeout_seconds) {
+  if (url.find_first_of(" \t\r\n") != std::string::npos)
+    throw std::invalid_argument("database URL must not contain whitespace (percent-encode it): " +
+                                redact_postgres_url(url));
+  if (url.find('#') != std::string::npos)
+    throw std::invalid_argument("database URL must not contain a fragment: " + redact_postgres_url(url));
+  std::string out = url;
+  auto add = [&out](const std::string& param) { out += (out.find('?') == std::string::npos ? "?" : "&") + param; };
+  if (url.find('=') == std::string::npos) add("application_name=medcore");
+  const std::size_t query = url.find('?');
+  const bool has_timeout = query != std::string::npos &&
+                           (url.find("?connect_timeout=") == query || url.find("&connect_timeout=") != std::string::npos);
+  if (!has_timeout) add("connect_timeout=" + std::to_string(connect_timeout_seconds));
+  return out;
+}
 
 Database::Database(Dialect dialect, std::size_t size, std::string description)
     : dialect_(dialect), size_(size), description_(std::move(description)) {}
 
 Database::~Database() = default;
 
-std::shared_ptr<Database> Database::open(const std::string& url, std::size_t pool_size) {
+std::shared_ptr<Database> Database::open(const std::string& url, std::size_t pool_size, int connect_timeout_seconds) {
   if (pool_size == 0) throw std::invalid_argument("database pool size must be at least 1");
+  if (connect_timeout_seconds < 1) throw std::invalid_argument("database connect timeout must be at least 1 second");
 
   std::shared_ptr<Database> db;
   if (starts_with(url, kSqlitePrefix)) {
@@ -103,7 +146,7 @@ std::shared_ptr<Database> Database::open(const std::string& url, std::size_t poo
     db->connect_string_ = "db=\"" + path + "\"";
   } else if (is_postgres_url(url)) {
     db.reset(new Database(Dialect::postgresql, pool_size, redact_postgres_url(url)));
-    db->connect_string_ = postgres_connect_string(url);
+    db->connect_string_ = postgres_connect_string(url, connect_timeout_seconds);
   } else {
     const std::size_t colon = url.find(':');
     throw std::invalid_argument("unsupported database URL scheme '" +
@@ -144,14 +187,60 @@ void Database::prepare_connection(soci::session& sql) {
   }
 }
 
+bool Database::connection_lost(soci::session& sql) const {
+  if (dialect_ != Dialect::postgresql) return false;  // a SQLite connection is a file handle; it cannot break
+  PGconn* conn = pg_connection(sql);
+  return conn == nullptr || PQstatus(conn) != CONNECTION_OK;
+}
+
 void Database::revive(std::size_t index) {
-  if (dialect_ != Dialect::postgresql) return;  // a SQLite connection is a file handle; it cannot break
+  if (dialect_ != Dialect::postgresql) return;
   soci::session& sql = pool_->at(index);
-  const bool bad = PQstatus(pg_connection(sql)) != CONNECTION_OK;
   const bool stale = std::chrono::steady_clock::now() - idle_since_[index] >= kIdleCheckAfter;
-  if (!bad && !(stale && !sql.is_connected())) return;
-  sql.reconnect();
-  prepare_connection(sql);
+  if (!connection_lost(sql) && !(stale && !sql.is_connected())) return;
+  reconnect(sql);
+}
+
+void Database::reconnect(soci::session& sql) {
+  const bool probe = !available();
+  if (probe) {
+    if (steady_ms() < next_probe_ms_.load()) refuse("the database was unreachable moments ago");
+    if (probing_.exchange(true)) refuse("the database is unreachable; another connect attempt is under way");
+  }
+  struct ProbeDone {
+    std::atomic<bool>* flag;
+    ~ProbeDone() {
+      if (flag) flag->store(false);
+    }
+  } probe_done{probe ? &probing_ : nullptr};
+  try {
+    // close + open rather than SOCI's reconnect(): both leave the session without a backend when
+    // the connect fails, and open() is the call documented to work on such a session.
+    sql.close();
+    sql.open(soci::postgresql, connect_string_);
+    prepare_connection(sql);
+  } catch (const std::exception& e) {
+    next_probe_ms_.store(steady_ms() + kReconnectEveryMs);
+    mark_unavailable(error_text(e));
+    refuse("cannot connect: " + error_text(e));
+  }
+  mark_available();
+}
+
+void Database::refuse(const std::string& why) {
+  refusals_.fetch_add(1, std::memory_order_relaxed);
+  throw Unavailable("database " + description_ + " unavailable: " + why);
+}
+
+void Database::mark_unavailable(const std::string& error) {
+  long long expected = 0;
+  if (unavailable_since_ms_.compare_exchange_strong(expected, now_ms()))
+    log::warn("db_unavailable", {{"database", description_}, {"error", error}});
+}
+
+void Database::mark_available() {
+  const long long since = unavailable_since_ms_.exchange(0);
+  if (since != 0) log::info("db_recovered", {{"database", description_}, {"unavailable_ms", now_ms() - since}});
 }
 
 Database::Lease::Lease(Database& db) : db_(db), index_(db.pool_->lease()) {
@@ -164,6 +253,8 @@ Database::Lease::Lease(Database& db) : db_(db), index_(db.pool_->lease()) {
     db_.pool_->give_back(index_);
     throw;
   }
+  if (db_.dialect_ == Dialect::sqlite && !db_.available())
+    sqlite_changes_before_ = sqlite_api::sqlite3_total_changes64(sqlite_connection(session()));
 }
 
 Database::Lease::~Lease() {
@@ -174,6 +265,27 @@ Database::Lease::~Lease() {
 
 soci::session& Database::Lease::session() { return db_.pool_->at(index_); }
 
+void Database::Lease::failed(const std::exception& e) {
+  if (dynamic_cast<const Unavailable*>(&e)) return;  // already classified (a nested lease)
+  const bool driver_error = dynamic_cast<const soci::soci_error*>(&e) != nullptr;
+  // A lost connection is not yet an outage (one backend may have been terminated): the next
+  // lease of this slot reconnects, and a failing connect marks the database unavailable then.
+  const bool lost = driver_error && db_.connection_lost(session());
+  if (!lost && !is_unavailable(e)) return;
+  if (!lost) db_.mark_unavailable(error_text(e));  // SQLite cannot write: no connect will tell us
+  db_.refuse(error_text(e));
+}
+
+void Database::Lease::succeeded(bool committed) {
+  if (db_.available()) return;
+  if (db_.dialect_ == Dialect::sqlite) {
+    // Reads work on a full disk; only a commit that wrote something shows SQLite can write again.
+    if (!committed || sqlite_api::sqlite3_total_changes64(sqlite_connection(session())) == sqlite_changes_before_)
+      return;
+  }
+  db_.mark_available();
+}
+
 void Database::begin(soci::session& sql) {
   const char* statement = dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN";
   try {
@@ -181,9 +293,8 @@ void Database::begin(soci::session& sql) {
   } catch (const soci::soci_error&) {
     // Nothing has run in this transaction yet, so a connection that turned out to be broken
     // can be replaced and BEGIN retried once without any risk of doing work twice.
-    if (dialect_ != Dialect::postgresql || PQstatus(pg_connection(sql)) == CONNECTION_OK) throw;
-    sql.reconnect();
-    prepare_connection(sql);
+    if (!connection_lost(sql)) throw;
+    reconnect(sql);
     sql << statement;
   }
 }
@@ -191,6 +302,8 @@ void Database::begin(soci::session& sql) {
 void Database::commit(soci::session& sql) { sql << "COMMIT"; }
 
 void Database::rollback(soci::session& sql) noexcept {
+  // A lost connection took its transaction with it (and may have no backend left to talk to).
+  if (connection_lost(sql)) return;
   try {
     sql << "ROLLBACK";
   } catch (...) {
@@ -225,6 +338,31 @@ bool classify(const std::exception& e, std::string_view sqlstate, std::string_vi
 }
 
 }  // namespace
+
+bool is_unavailable(const std::exception& e) {
+  if (dynamic_cast<const Unavailable*>(&e)) return true;
+  if (const auto* pg = dynamic_cast<const soci::postgresql_soci_error*>(&e)) {
+    const std::string state = pg->sqlstate();
+    // 08: connection exception (SOCI also reports a connection libpq found broken as 08000);
+    // 57P01-57P03: the server is shutting down, crashed or starting up (pg_terminate_backend too);
+    // 53300: too many connections.
+    return state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03" ||
+           state == "53300";
+  }
+  if (const auto* lite = dynamic_cast<const soci::sqlite3_soci_error*>(&e)) {
+    switch (lite->result() & 0xff) {
+      case SQLITE_BUSY:      // another process held the write lock past the 10 s busy timeout
+      case SQLITE_READONLY:  // the file or its directory cannot be written
+      case SQLITE_IOERR:
+      case SQLITE_FULL:      // the disk (or max_page_count) is full
+      case SQLITE_CANTOPEN:
+        return true;
+      default:
+        return false;
+    }
+  }
+  return false;
+}
 
 bool is_unique_violation(const std::exception& e) { return classify(e, "23505", "UNIQUE constraint failed"); }
 

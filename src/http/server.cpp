@@ -289,6 +289,9 @@ Response Server::Impl::dispatch_on_worker(Request& req, const Route& route, Path
     return route.handler(ctx);
   } catch (const Problem& p) {
     return problem_response(p, req.path, request_id);
+  } catch (const Unavailable&) {
+    // The database cannot serve now; it logs that once (db_unavailable), not once per request.
+    return problem_response(problems::not_ready(), req.path, request_id);
   } catch (const std::exception& e) {
     log::error("handler_failed", {{"route", route.pattern}, {"error", e.what()}});
     return problem_response(internal_error(), req.path, request_id);

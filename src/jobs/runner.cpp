@@ -10,6 +10,8 @@
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/outage_backoff.hpp"
+#include "core/problem.hpp"
 #include "jobs/jobs.hpp"
 
 namespace medcore::jobs {
@@ -152,6 +154,7 @@ bool Runner::wait(std::chrono::milliseconds d) {
 }
 
 void Runner::worker_loop() {
+  OutageBackoff outage(poll_);
   while (true) {
     {
       std::lock_guard lock(mutex_);
@@ -159,9 +162,16 @@ void Runner::worker_loop() {
     }
     bool worked = false;
     try {
+      settle_uncertain_claims();
       worked = run_one();
+      outage.reset();
+    } catch (const Unavailable&) {
+      // The database logs the outage once (db_unavailable, db_recovered); a log line per poll
+      // would only bury it.
+      if (!wait(outage.next())) return;
+      continue;
     } catch (const std::exception& e) {
-      // The database is down or a connection broke: keep polling, the next round may succeed.
+      // Anything else (a bad row, a bug): log it and keep polling, the next round may succeed.
       log::warn("jobs_poll_failed", {{"owner", owner_}, {"error", e.what()}});
     } catch (...) {
       log::warn("jobs_poll_failed", {{"owner", owner_}, {"error", "unknown exception"}});
@@ -175,8 +185,11 @@ void Runner::scheduler_loop() {
   auto last_renew = std::chrono::steady_clock::now();
   auto last_gauges = std::chrono::steady_clock::time_point{};
   const auto renew_every = std::chrono::milliseconds(std::max<EpochMs>(1000, lease_ms_ / 3));
+  OutageBackoff outage(poll_);
+  std::chrono::milliseconds next_wait = poll_;
   do {
     const auto now = std::chrono::steady_clock::now();
+    next_wait = poll_;
     try {
       advance_rules();
       if (now - last_renew >= renew_every) {
@@ -187,12 +200,16 @@ void Runner::scheduler_loop() {
         refresh_gauges();
         last_gauges = now;
       }
+      outage.reset();
+    } catch (const Unavailable&) {
+      // Logged once by the database. A renewal that did not happen is retried at the next pass.
+      next_wait = outage.next();
     } catch (const std::exception& e) {
       log::warn("jobs_schedule_failed", {{"owner", owner_}, {"error", e.what()}});
     } catch (...) {
       log::warn("jobs_schedule_failed", {{"owner", owner_}, {"error", "unknown exception"}});
     }
-  } while (wait(poll_));
+  } while (wait(next_wait));
 }
 
 void Runner::register_rules() {
@@ -284,24 +301,90 @@ std::optional<Runner::Claimed> Runner::claim() {
                   "ORDER BY run_at LIMIT :limit") +
       (pg ? " FOR UPDATE SKIP LOCKED" : "") +
       ") RETURNING id, kind, payload, run_at, attempts, max_attempts, dedupe_key";
-  return app_.db->transaction([&](soci::session& sql) -> std::optional<Claimed> {
-    soci::rowset<soci::row> rows = (sql.prepare << sql_text, soci::use(owner_), soci::use(until),
-                                    soci::use(now), soci::use(now), soci::use(now), soci::use(limit));
-    std::optional<Claimed> out;
-    for (const soci::row& r : rows) {
-      Claimed c;
-      c.job.id = col_int(r, 0);
-      c.job.kind = r.get<std::string>(1);
-      c.job.run_at = col_int(r, 3);
-      c.job.attempt = static_cast<int>(col_int(r, 4));
-      c.job.max_attempts = static_cast<int>(col_int(r, 5));
-      c.job.dedupe_key = col_opt_text(r, 6);
-      c.started_at = now;
-      c.raw_payload = r.get<std::string>(2);
-      out = std::move(c);
+  std::optional<UncertainClaim> taken;
+  try {
+    return app_.db->transaction([&](soci::session& sql) -> std::optional<Claimed> {
+      soci::rowset<soci::row> rows = (sql.prepare << sql_text, soci::use(owner_), soci::use(until),
+                                      soci::use(now), soci::use(now), soci::use(now), soci::use(limit));
+      std::optional<Claimed> out;
+      for (const soci::row& r : rows) {
+        Claimed c;
+        c.job.id = col_int(r, 0);
+        c.job.kind = r.get<std::string>(1);
+        c.job.run_at = col_int(r, 3);
+        c.job.attempt = static_cast<int>(col_int(r, 4));
+        c.job.max_attempts = static_cast<int>(col_int(r, 5));
+        c.job.dedupe_key = col_opt_text(r, 6);
+        c.started_at = now;
+        c.raw_payload = r.get<std::string>(2);
+        taken = UncertainClaim{c.job.id, c.job.attempt};
+        out = std::move(c);
+      }
+      return out;
+    });
+  } catch (const Unavailable&) {
+    // The connection died after the UPDATE: if its COMMIT got through, the job is 'running' under
+    // this runner's lease — which renew_leases would keep alive forever — and nobody runs it.
+    if (taken) {
+      std::lock_guard lock(uncertain_mutex_);
+      uncertain_claims_.push_back(*taken);
     }
-    return out;
+    throw;
+  }
+}
+
+void Runner::settle_uncertain_claims() {
+  std::vector<UncertainClaim> pending;
+  {
+    std::lock_guard lock(uncertain_mutex_);
+    if (uncertain_claims_.empty()) return;
+    pending.swap(uncertain_claims_);
+  }
+  for (std::size_t i = 0; i < pending.size(); ++i) {
+    try {
+      // No thread of this runner runs these jobs (their claims failed), so handing one back
+      // cannot race with a run; a claim whose COMMIT never happened matches no row.
+      if (hand_back(pending[i].id, pending[i].attempts))
+        log::info("job_claim_released", {{"id", pending[i].id}, {"owner", owner_},
+                                         {"reason", "the claim's commit was lost with the connection"}});
+    } catch (...) {
+      std::lock_guard lock(uncertain_mutex_);
+      uncertain_claims_.insert(uncertain_claims_.end(), pending.begin() + static_cast<std::ptrdiff_t>(i),
+                               pending.end());
+      throw;
+    }
+  }
+}
+
+bool Runner::hand_back(std::int64_t id, int attempts) {
+  const long long job_id = id;
+  return app_.db->transaction([&](soci::session& sql) {
+    soci::statement st = (sql.prepare << "UPDATE jobs SET status = 'pending', locked_by = NULL, locked_until = NULL, "
+                                         "attempts = attempts - 1 WHERE id = :id AND status = 'running' "
+                                         "AND locked_by = :owner AND attempts = :attempts",
+                          soci::use(job_id), soci::use(owner_), soci::use(attempts));
+    st.execute(true);
+    return affected(st) == 1;
   });
+}
+
+bool Runner::record(const Claimed& c, const std::function<bool()>& update) {
+  OutageBackoff outage(poll_);
+  while (true) {
+    try {
+      return update();
+    } catch (const Unavailable&) {
+      if (!wait(outage.next())) {
+        log::warn("job_outcome_unrecorded", {{"kind", c.job.kind},
+                                             {"id", c.job.id},
+                                             {"attempts", c.job.attempt},
+                                             {"owner", owner_},
+                                             {"error", "stopped while the database was unavailable; "
+                                                       "the job runs again when its lease expires"}});
+        return false;
+      }
+    }
+  }
 }
 
 void Runner::execute(const Claimed& claimed) {
@@ -312,7 +395,7 @@ void Runner::execute(const Claimed& claimed) {
                            {"attempts", job.attempt},  {"max_attempts", job.max_attempts},
                            {"latency_ms", latency},    {"owner", owner_}};
   auto fail_now = [&](const std::string& error) {
-    if (finish_failed(c, error)) {
+    if (record(c, [&] { return finish_failed(c, error); })) {
       auto f = base;
       f["error"] = error;
       log::error("job_failed", std::move(f));
@@ -341,9 +424,15 @@ void Runner::execute(const Claimed& claimed) {
   }
 
   std::string error;
+  bool database_unavailable = false;
   const auto t0 = std::chrono::steady_clock::now();
   try {
     handler->second(job);
+  } catch (const Unavailable& e) {
+    // Not the job's failure: its transaction did not get through. It goes back to pending,
+    // uncounted and without backoff, and runs as soon as the database answers.
+    database_unavailable = true;
+    error = e.what();
   } catch (const std::exception& e) {
     error = e.what();
     if (error.empty()) error = "exception without a message";
@@ -354,8 +443,15 @@ void Runner::execute(const Claimed& claimed) {
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
   base["duration_ms"] = duration_ms;
 
+  if (database_unavailable) {
+    if (record(c, [&] { return hand_back(c.job.id, c.job.attempt); })) {
+      base["error"] = error;
+      log::info("job_deferred", std::move(base));
+    }
+    return;
+  }
   if (error.empty()) {
-    if (finish_done(c)) log::info("job_done", std::move(base));
+    if (record(c, [&] { return finish_done(c); })) log::info("job_done", std::move(base));
     return;
   }
   if (job.attempt >= job.max_attempts) {
@@ -364,7 +460,7 @@ void Runner::execute(const Claimed& claimed) {
   }
   const EpochMs delay = backoff_delay(job.attempt, backoff_, random_);
   const EpochMs retry_at = now_ms() + delay;
-  if (finish_retry(c, error, retry_at)) {
+  if (record(c, [&] { return finish_retry(c, error, retry_at); })) {
     base["error"] = error;
     base["retry_at"] = retry_at;
     base["retry_in_ms"] = delay;

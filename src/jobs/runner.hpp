@@ -80,6 +80,16 @@ class Runner {
   bool finish_done(const Claimed& job);
   bool finish_failed(const Claimed& job, const std::string& error);
   bool finish_retry(const Claimed& job, const std::string& error, EpochMs run_at);
+  // Puts a claimed job that did not run back to pending, its attempt uncounted; false when this
+  // claim does not hold the job (its COMMIT never happened, or the lease was taken over).
+  bool hand_back(std::int64_t id, int attempts);
+  // Runs one outcome update, retrying while the database is unavailable: the run happened, and an
+  // unrecorded outcome would leave the job 'running' under a lease this runner keeps renewing.
+  // False when the runner stops before the database returns (the lease then expires and the job
+  // runs again elsewhere: at-least-once).
+  bool record(const Claimed& job, const std::function<bool()>& update);
+  // Claims whose COMMIT went out as the connection died: they may hold jobs nobody runs.
+  void settle_uncertain_claims();
   void register_rules();
   void advance_rules();
   void renew_leases();
@@ -103,6 +113,13 @@ class Runner {
   std::vector<std::thread> threads_;
 
   std::atomic<std::uint64_t> done_{0}, retried_{0}, failed_{0}, lost_{0};
+
+  struct UncertainClaim {
+    std::int64_t id;
+    int attempts;
+  };
+  std::mutex uncertain_mutex_;
+  std::vector<UncertainClaim> uncertain_claims_;
 };
 
 }  // namespace medcore::jobs

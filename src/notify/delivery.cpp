@@ -11,6 +11,8 @@
 #include "care/relationship.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/outage_backoff.hpp"
+#include "core/problem.hpp"
 #include "core/time.hpp"
 #include "notify/outbox.hpp"
 #include "notify/transport.hpp"
@@ -97,11 +99,19 @@ void DeliveryWorker::stop() {
 
 void DeliveryWorker::loop() {
   int failures = 0;
+  OutageBackoff outage{std::chrono::milliseconds(app_.config.mail_poll_ms)};
   while (!stopping_) {
     std::size_t claimed = 0;
+    bool unavailable = false;
     try {
+      settle_uncertain();
       claimed = run_once();
       failures = 0;
+      outage.reset();
+    } catch (const Unavailable&) {
+      // Logged once by the database (db_unavailable, db_recovered), not once per poll. The short
+      // backoff notices its return within seconds; mail waiting meanwhile is not lost.
+      unavailable = true;
     } catch (const std::exception& e) {
       ++failures;
       log::warn("mail_worker_error", {{"error", redact(e.what(), secrets_)}, {"failures", failures}});
@@ -111,10 +121,52 @@ void DeliveryWorker::loop() {
     } catch (const std::exception&) {
       // the next pass tries again; the error (if lasting) is logged by run_once
     }
-    if (claimed >= batch_ && failures == 0) continue;  // more may be due right now
-    const long long wait = std::min<long long>(app_.config.mail_poll_ms * (1LL << std::min(failures, 6)), 30'000);
+    if (!unavailable && claimed >= batch_ && failures == 0) continue;  // more may be due right now
+    const long long wait = unavailable ? outage.next().count()
+                                       : std::min<long long>(app_.config.mail_poll_ms * (1LL << std::min(failures, 6)), 30'000);
     std::unique_lock lock(mutex_);
     wake_.wait_for(lock, std::chrono::milliseconds(wait), [this] { return stopping_.load(); });
+  }
+}
+
+bool DeliveryWorker::record(const Claimed& mail, const std::function<void()>& update) {
+  OutageBackoff outage{std::chrono::milliseconds(app_.config.mail_poll_ms)};
+  while (true) {
+    try {
+      update();
+      return true;
+    } catch (const Unavailable&) {
+      std::unique_lock lock(mutex_);
+      if (wake_.wait_for(lock, outage.next(), [this] { return stopping_.load(); })) {
+        log::warn("mail_outcome_unrecorded", {{"outbox_id", mail.id},
+                                              {"attempts", mail.attempts},
+                                              {"error", "stopped while the database was unavailable; the mail is "
+                                                        "sent again, with the same Message-ID, when its lease expires"}});
+        return false;
+      }
+    }
+  }
+}
+
+void DeliveryWorker::settle_uncertain() {
+  if (uncertain_.empty()) return;
+  const std::string me = app_.config.instance_id;
+  std::vector<Uncertain> pending;
+  pending.swap(uncertain_);
+  for (std::size_t i = 0; i < pending.size(); ++i) {
+    const long long id = pending[i].id;
+    const int attempts = pending[i].attempts;
+    try {
+      // This worker is the only one of its instance, and it holds none of these mails in hand.
+      app_.db->transaction([&](soci::session& sql) {
+        sql << "UPDATE outbox SET status = 'pending', attempts = attempts - 1, locked_by = NULL, locked_until = NULL "
+               "WHERE id = :id AND status = 'sending' AND locked_by = :me AND attempts = :attempts",
+            soci::use(id), soci::use(me), soci::use(attempts);
+      });
+    } catch (...) {
+      uncertain_.insert(uncertain_.end(), pending.begin() + static_cast<std::ptrdiff_t>(i), pending.end());
+      throw;
+    }
   }
 }
 
@@ -131,29 +183,39 @@ std::size_t DeliveryWorker::run_once() {
                   "OR (status = 'sending' AND locked_until < :now2) ORDER BY next_attempt_at, id LIMIT :lim") +
       (pg ? " FOR UPDATE SKIP LOCKED" : "") +
       ") RETURNING id, template, to_email, data, message_id, attempts, category, to_user_id";
-  std::vector<Claimed> mails = app_.db->transaction([&](soci::session& sql) {
-    std::vector<Claimed> out;
-    soci::rowset<soci::row> rows =
-        (sql.prepare << claim, soci::use(me), soci::use(until), soci::use(now), soci::use(now), soci::use(limit));
-    for (const auto& r : rows) {
-      Claimed c;
-      c.id = db::col_int(r, 0);
-      c.template_name = db::col_text(r, 1);
-      c.to_email = db::col_text(r, 2);
-      c.data = db::col_text(r, 3);
-      c.message_id = db::col_text(r, 4);
-      c.attempts = static_cast<int>(db::col_int(r, 5));
-      c.category = db::col_text(r, 6);
-      c.to_user_id = db::col_opt_int(r, 7);
-      out.push_back(std::move(c));
-    }
-    return out;
-  });
+  std::vector<Uncertain> taken;
+  std::vector<Claimed> mails;
+  try {
+    mails = app_.db->transaction([&](soci::session& sql) {
+      std::vector<Claimed> out;
+      soci::rowset<soci::row> rows =
+          (sql.prepare << claim, soci::use(me), soci::use(until), soci::use(now), soci::use(now), soci::use(limit));
+      for (const auto& r : rows) {
+        Claimed c;
+        c.id = db::col_int(r, 0);
+        c.template_name = db::col_text(r, 1);
+        c.to_email = db::col_text(r, 2);
+        c.data = db::col_text(r, 3);
+        c.message_id = db::col_text(r, 4);
+        c.attempts = static_cast<int>(db::col_int(r, 5));
+        c.category = db::col_text(r, 6);
+        c.to_user_id = db::col_opt_int(r, 7);
+        taken.push_back({c.id, c.attempts});
+        out.push_back(std::move(c));
+      }
+      return out;
+    });
+  } catch (const Unavailable&) {
+    // The connection died after the UPDATE: if its COMMIT got through, these mails are 'sending'
+    // under this instance's lease for five minutes. settle_uncertain hands them back.
+    uncertain_.insert(uncertain_.end(), taken.begin(), taken.end());
+    throw;
+  }
   std::sort(mails.begin(), mails.end(), [](const Claimed& a, const Claimed& b) { return a.id < b.id; });
   const long long deadline = until - kLeaseMarginMs;
   for (std::size_t i = 0; i < mails.size(); ++i) {
     if (stopping_ || now_ms() > deadline) {
-      for (std::size_t j = i; j < mails.size(); ++j) release(mails[j].id);
+      for (std::size_t j = i; j < mails.size(); ++j) release(mails[j].id, mails[j].attempts);
       break;
     }
     deliver(mails[i]);
@@ -163,10 +225,21 @@ std::size_t DeliveryWorker::run_once() {
 
 void DeliveryWorker::deliver(const Claimed& mail) {
   const std::string me = app_.config.instance_id;
-  if (mail.to_user_id && carries_health_data(mail.category) &&
-      !app_.db->read([&](soci::session& sql) { return care::may_see_health_data(sql, *mail.to_user_id); })) {
-    withdraw(mail);
-    return;
+  if (mail.to_user_id && carries_health_data(mail.category)) {
+    std::optional<bool> allowed;
+    try {
+      allowed = app_.db->read([&](soci::session& sql) { return care::may_see_health_data(sql, *mail.to_user_id); });
+    } catch (const Unavailable&) {
+      // Not known now: hand it back untouched and decide once the database answers.
+    }
+    if (!allowed) {
+      release(mail.id, mail.attempts);
+      return;
+    }
+    if (!*allowed) {
+      withdraw(mail);
+      return;
+    }
   }
   const auto t0 = std::chrono::steady_clock::now();
   SendResult result;
@@ -193,7 +266,7 @@ void DeliveryWorker::deliver(const Claimed& mail) {
                                         : boost::json::serialize(without_secrets(mail.template_name, data));
   if (result.outcome != Outcome::sent && stopping_) {
     // Interrupted by shutdown: not the mail's fault, so the attempt does not count.
-    release(mail.id);
+    release(mail.id, mail.attempts);
     return;
   }
   const long long now = now_ms();
@@ -205,14 +278,24 @@ void DeliveryWorker::deliver(const Claimed& mail) {
                              {"ms", std::round(ms * 10) / 10}};
   int changed = 0;
   if (result.outcome == Outcome::sent) {
-    app_.db->transaction([&](soci::session& sql) {
-      soci::statement st = (sql.prepare << "UPDATE outbox SET status = 'sent', sent_at = :now, last_error = NULL, "
-                                           "data = :data, locked_by = NULL, locked_until = NULL "
-                                           "WHERE id = :id AND status = 'sending' AND locked_by = :me",
-                            soci::use(now), soci::use(data_at_rest), soci::use(mail.id), soci::use(me));
-      st.execute(true);
-      changed = static_cast<int>(st.get_affected_rows());
+    // A retry after a COMMIT that was lost finds the row already 'sent' by us: that is success too.
+    bool recorded_before = false;
+    record(mail, [&] {
+      app_.db->transaction([&](soci::session& sql) {
+        soci::statement st = (sql.prepare << "UPDATE outbox SET status = 'sent', sent_at = :now, last_error = NULL, "
+                                             "data = :data, locked_by = NULL, locked_until = NULL "
+                                             "WHERE id = :id AND status = 'sending' AND locked_by = :me",
+                              soci::use(now), soci::use(data_at_rest), soci::use(mail.id), soci::use(me));
+        st.execute(true);
+        changed = static_cast<int>(st.get_affected_rows());
+        if (changed == 0) {
+          std::string status;
+          sql << "SELECT status FROM outbox WHERE id = :id", soci::use(mail.id), soci::into(status);
+          recorded_before = status == "sent";
+        }
+      });
     });
+    if (recorded_before) changed = 1;
     stats_->sent.fetch_add(1);
     if (changed == 0) fields["lease_lost"] = true;
     log::info("mail_sent", std::move(fields));
@@ -221,13 +304,15 @@ void DeliveryWorker::deliver(const Claimed& mail) {
   const std::string error = redact(result.error, secrets);
   const bool dead = result.outcome == Outcome::permanent || mail.attempts >= app_.config.mail_max_attempts;
   if (dead) {
-    app_.db->transaction([&](soci::session& sql) {
-      soci::statement st = (sql.prepare << "UPDATE outbox SET status = 'dead', last_error = :err, data = :data, "
-                                           "locked_by = NULL, locked_until = NULL "
-                                           "WHERE id = :id AND status = 'sending' AND locked_by = :me",
-                            soci::use(error), soci::use(data_at_rest), soci::use(mail.id), soci::use(me));
-      st.execute(true);
-      changed = static_cast<int>(st.get_affected_rows());
+    record(mail, [&] {
+      app_.db->transaction([&](soci::session& sql) {
+        soci::statement st = (sql.prepare << "UPDATE outbox SET status = 'dead', last_error = :err, data = :data, "
+                                             "locked_by = NULL, locked_until = NULL "
+                                             "WHERE id = :id AND status = 'sending' AND locked_by = :me",
+                              soci::use(error), soci::use(data_at_rest), soci::use(mail.id), soci::use(me));
+        st.execute(true);
+        changed = static_cast<int>(st.get_affected_rows());
+      });
     });
     fields["error"] = error;
     fields["permanent"] = result.outcome == Outcome::permanent;
@@ -236,13 +321,15 @@ void DeliveryWorker::deliver(const Claimed& mail) {
   }
   std::uniform_real_distribution<double> jitter(0.0, 1.0);
   const long long next = now + backoff_ms(mail.attempts, app_.config.mail_backoff_ms, jitter(rng_));
-  app_.db->transaction([&](soci::session& sql) {
-    soci::statement st = (sql.prepare << "UPDATE outbox SET status = 'pending', next_attempt_at = :next, "
-                                         "last_error = :err, locked_by = NULL, locked_until = NULL "
-                                         "WHERE id = :id AND status = 'sending' AND locked_by = :me",
-                          soci::use(next), soci::use(error), soci::use(mail.id), soci::use(me));
-    st.execute(true);
-    changed = static_cast<int>(st.get_affected_rows());
+  record(mail, [&] {
+    app_.db->transaction([&](soci::session& sql) {
+      soci::statement st = (sql.prepare << "UPDATE outbox SET status = 'pending', next_attempt_at = :next, "
+                                           "last_error = :err, locked_by = NULL, locked_until = NULL "
+                                           "WHERE id = :id AND status = 'sending' AND locked_by = :me",
+                            soci::use(next), soci::use(error), soci::use(mail.id), soci::use(me));
+      st.execute(true);
+      changed = static_cast<int>(st.get_affected_rows());
+    });
   });
   fields["error"] = error;
   fields["next_attempt_at"] = iso8601(next);
@@ -254,22 +341,27 @@ void DeliveryWorker::deliver(const Claimed& mail) {
 void DeliveryWorker::withdraw(const Claimed& mail) {
   const std::string me = app_.config.instance_id;
   const std::string why = "withdrawn: the recipient may not see health data now";
-  app_.db->transaction([&](soci::session& sql) {
-    sql << "UPDATE outbox SET status = 'dead', last_error = :err, locked_by = NULL, locked_until = NULL "
-           "WHERE id = :id AND status = 'sending' AND locked_by = :me",
-        soci::use(why), soci::use(mail.id), soci::use(me);
+  record(mail, [&] {
+    app_.db->transaction([&](soci::session& sql) {
+      sql << "UPDATE outbox SET status = 'dead', last_error = :err, locked_by = NULL, locked_until = NULL "
+             "WHERE id = :id AND status = 'sending' AND locked_by = :me",
+          soci::use(why), soci::use(mail.id), soci::use(me);
+    });
   });
   log::info("mail_withdrawn", {{"outbox_id", mail.id}, {"template", mail.template_name}, {"attempts", mail.attempts}});
 }
 
-void DeliveryWorker::release(long long id) {
+void DeliveryWorker::release(long long id, int attempts) {
   const std::string me = app_.config.instance_id;
   try {
     app_.db->transaction([&](soci::session& sql) {
       sql << "UPDATE outbox SET status = 'pending', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
-             "locked_by = NULL, locked_until = NULL WHERE id = :id AND status = 'sending' AND locked_by = :me",
-          soci::use(id), soci::use(me);
+             "locked_by = NULL, locked_until = NULL WHERE id = :id AND status = 'sending' AND locked_by = :me "
+             "AND attempts = :attempts",
+          soci::use(id), soci::use(me), soci::use(attempts);
     });
+  } catch (const Unavailable&) {
+    uncertain_.push_back({id, attempts});  // settled once the database answers
   } catch (const std::exception& e) {
     // The lease runs out on its own; another pass (or instance) picks the mail up then.
     log::warn("mail_release_failed", {{"outbox_id", id}, {"error", redact(e.what(), secrets_)}});

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -47,10 +48,24 @@ class DeliveryWorker {
 
  private:
   struct Claimed;
+  struct Uncertain {
+    long long id;
+    int attempts;
+  };
   void loop();
   void deliver(const Claimed& mail);
+  // Marks a mail for a recipient who may no longer read it `dead` without sending it.
   void withdraw(const Claimed& mail);
-  void release(long long id);
+  // Runs one outcome update, retrying while the database is unavailable (the transport already
+  // acted: dropping the outcome would send the mail again when the lease expires). False when
+  // the worker stops first.
+  bool record(const Claimed& mail, const std::function<void()>& update);
+  // Back to pending without counting the attempt; a release that cannot reach the database is
+  // remembered and retried (settle_uncertain).
+  void release(long long id, int attempts);
+  // Claims whose COMMIT went out as the connection died, and releases that failed: hands back
+  // whichever of them the database says this instance holds.
+  void settle_uncertain();
   void refresh_stats();
 
   App& app_;
@@ -64,6 +79,8 @@ class DeliveryWorker {
   struct Stats;
   std::shared_ptr<Stats> stats_;
   long long stats_at_ = 0;
+
+  std::vector<Uncertain> uncertain_;  // the worker thread's
 
   std::atomic<bool> stopping_{false};
   std::mutex mutex_;

@@ -9,11 +9,13 @@
 #include <chrono>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
 #include "core/crypto.hpp"
 #include "core/log.hpp"
+#include "core/outage_backoff.hpp"
 
 namespace medcore::realtime {
 
@@ -103,25 +105,65 @@ struct PostgresAdapter::Impl {
     }
   }
 
+  // Waits up to `d`, returning early only when the adapter stops (publish() also writes to the
+  // pipe; that must not cut a reconnect backoff short).
+  void sleep_unless_stopped(std::chrono::milliseconds d) {
+    const auto until = std::chrono::steady_clock::now() + d;
+    while (running.load()) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return;
+      pollfd fd{wake_pipe[0], POLLIN, 0};
+      if (::poll(&fd, 1, static_cast<int>(left.count())) > 0) {
+        char buf[256];
+        while (::read(wake_pipe[0], buf, sizeof buf) > 0) {
+        }
+      }
+    }
+  }
+
   void run() {
-    auto backoff = std::chrono::milliseconds(100);
+    OutageBackoff backoff(std::chrono::milliseconds(100));
+    // Logged once per state change: a line per reconnect attempt would flood the log for as long
+    // as PostgreSQL is away (the database layer logs the outage itself: db_unavailable).
+    std::optional<std::chrono::steady_clock::time_point> lost_at;
+    std::size_t dropped = 0;
     while (running.load()) {
       if (!conn || PQstatus(conn) != CONNECTION_OK) {
+        if (!lost_at) {
+          lost_at = std::chrono::steady_clock::now();
+          log::warn("realtime_adapter_disconnected", {{"channel", channel}, {"error", error()}});
+        }
         if (!connect()) {
-          log::warn("realtime_adapter_reconnect_failed", {{"error", error()}});
-          std::this_thread::sleep_for(backoff);
-          backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+          // Delivery is local-only while disconnected (at-most-once across instances): keeping
+          // these for later would grow without bound during an outage and replay stale events.
+          {
+            std::lock_guard lock(mu);
+            dropped += outgoing.size();
+            outgoing.clear();
+          }
+          sleep_unless_stopped(backoff.next());
           continue;
         }
-        log::info("realtime_adapter_reconnected", {{"channel", channel}});
-        backoff = std::chrono::milliseconds(100);
+        const auto down_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::steady_clock::now() - *lost_at).count();
+        log::info("realtime_adapter_reconnected",
+                  {{"channel", channel}, {"disconnected_ms", down_ms}, {"broadcasts_not_forwarded", dropped}});
+        lost_at.reset();
+        dropped = 0;
+        backoff.reset();
       }
       std::deque<std::vector<std::string>> batch;
       {
         std::lock_guard lock(mu);
         batch.swap(outgoing);
       }
-      for (const auto& payload : batch) notify(payload);
+      for (const auto& payload : batch) {
+        if (PQstatus(conn) != CONNECTION_OK) {
+          ++dropped;  // the connection died mid-batch: the rest stay local, like any broadcast now
+          continue;
+        }
+        notify(payload);
+      }
       pollfd fds[2] = {{PQsocket(conn), POLLIN, 0}, {wake_pipe[0], POLLIN, 0}};
       if (::poll(fds, 2, 1000) < 0) continue;
       if (fds[1].revents & POLLIN) {
@@ -130,7 +172,8 @@ struct PostgresAdapter::Impl {
         }
       }
       if (PQconsumeInput(conn) == 0) {
-        log::warn("realtime_adapter_connection_lost", {{"error", error()}});
+        lost_at = std::chrono::steady_clock::now();
+        log::warn("realtime_adapter_disconnected", {{"channel", channel}, {"error", error()}});
         PQfinish(conn);
         conn = nullptr;
         continue;
