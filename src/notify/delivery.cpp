@@ -218,7 +218,15 @@ std::size_t DeliveryWorker::run_once() {
       for (std::size_t j = i; j < mails.size(); ++j) release(mails[j].id, mails[j].attempts);
       break;
     }
-    deliver(mails[i]);
+    try {
+      deliver(mails[i]);
+    } catch (const Unavailable&) {
+      // Outcomes go through record(), which waits the outage out; only a database call made before
+      // sending can end up here. This mail and the rest of the batch are handed back once the
+      // database answers, rather than waiting out their five-minute lease.
+      for (std::size_t j = i; j < mails.size(); ++j) uncertain_.push_back({mails[j].id, mails[j].attempts});
+      throw;
+    }
   }
   return mails.size();
 }

@@ -63,8 +63,8 @@ class DeliveryWorker {
   // Back to pending without counting the attempt; a release that cannot reach the database is
   // remembered and retried (settle_uncertain).
   void release(long long id, int attempts);
-  // Claims whose COMMIT went out as the connection died, and releases that failed: hands back
-  // whichever of them the database says this instance holds.
+  // Claims whose COMMIT went out as the connection died, releases that failed, and mails still in
+  // hand when a delivery met the outage: hands back whichever of them this instance holds.
   void settle_uncertain();
   void refresh_stats();
 
