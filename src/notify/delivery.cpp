@@ -233,21 +233,11 @@ std::size_t DeliveryWorker::run_once() {
 
 void DeliveryWorker::deliver(const Claimed& mail) {
   const std::string me = app_.config.instance_id;
-  if (mail.to_user_id && carries_health_data(mail.category)) {
-    std::optional<bool> allowed;
-    try {
-      allowed = app_.db->read([&](soci::session& sql) { return care::may_see_health_data(sql, *mail.to_user_id); });
-    } catch (const Unavailable&) {
-      // Not known now: hand it back untouched and decide once the database answers.
-    }
-    if (!allowed) {
-      release(mail.id, mail.attempts);
-      return;
-    }
-    if (!*allowed) {
-      withdraw(mail);
-      return;
-    }
+  // An outage here throws to run_once, which hands this mail and the rest of the batch back.
+  if (mail.to_user_id && carries_health_data(mail.category) &&
+      !app_.db->read([&](soci::session& sql) { return care::may_see_health_data(sql, *mail.to_user_id); })) {
+    withdraw(mail);
+    return;
   }
   const auto t0 = std::chrono::steady_clock::now();
   SendResult result;
