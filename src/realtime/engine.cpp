@@ -21,23 +21,79 @@ using Response = bhttp::response<bhttp::string_body>;
 using WebSocket = websocket::stream<beast::tcp_stream&>;
 }  // namespace
 
-// A one-shot wake-up for a coroutine parked on a timer: wake() posts a cancel to the timer's
-// executor (the waiting coroutine's strand), so it is safe from any thread. Waiters always
-// re-check the state they wait for, and wait with a deadline, so a lost wake costs a delay only.
+// A wake-up for a parked coroutine, safe from any thread. Waiters always re-check the state they
+// wait for, so a spurious wake costs a loop only.
+//  - timed (a held poll, the heartbeat): the coroutine waits on a timer with a deadline, and
+//    wake() posts a cancel of that timer to the timer's executor;
+//  - untimed (the WebSocket writer, once per delivered message): the coroutine's own completion
+//    handler is kept, and wake() hands it to the coroutine's executor with asio::defer — from an
+//    I/O thread a continuation, queued on that thread without waking the other one. The timer's
+//    cancel took two hand-offs, the timer queue and, with two I/O threads, usually a futex wake-up
+//    of the other thread per message (see ARCHITECTURE.md, Realtime, "Write path").
+// A parked coroutine's completion handler (move-only, so not a std::function).
+struct Parked {
+  virtual ~Parked() = default;
+  virtual void resume() = 0;
+};
+
 struct Waker {
-  explicit Waker(const asio::any_io_executor& ex) : timer(ex) {}
+  Waker(const asio::any_io_executor& ex, bool timed) : timed(timed), timer(ex) {}
+  const bool timed;
   asio::steady_timer timer;
+  std::mutex mu;  // the untimed state below
+  bool rung = false;
+  std::unique_ptr<Parked> parked;
 };
 
 namespace {
+// Runs the parked coroutine's handler on its executor (the Waker's), as a continuation.
+void resume_on(const asio::any_io_executor& ex, std::unique_ptr<Parked> parked) {
+  asio::defer(ex, [p = std::move(parked)] { p->resume(); });
+}
+
 void wake(const std::shared_ptr<Waker>& w) {
   if (!w) return;
-  asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
+  if (w->timed) {
+    asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
+    return;
+  }
+  std::unique_ptr<Parked> resume;
+  {
+    std::lock_guard lock(w->mu);
+    if (w->parked) resume = std::move(w->parked);
+    else w->rung = true;
+  }
+  if (resume) resume_on(w->timer.get_executor(), std::move(resume));
 }
 
 asio::awaitable<void> park(Waker& w, std::chrono::steady_clock::duration at_most) {
   w.timer.expires_after(at_most);
   co_await w.timer.async_wait(use_tuple);
+}
+
+// Until the next wake() (at once when woken since the last wait). Never completes inline: the
+// handler is always deferred to the coroutine's executor.
+asio::awaitable<void> park(Waker& w) {
+  auto initiate = [&w](auto handler) {
+    using Handler = decltype(handler);
+    struct Held final : Parked {
+      explicit Held(Handler h) : parked_handler(std::move(h)) {}
+      Handler parked_handler;
+      void resume() override { std::move(parked_handler)(); }
+    };
+    auto held = std::make_unique<Held>(std::move(handler));
+    {
+      std::lock_guard lock(w.mu);
+      if (!w.rung) {
+        w.parked = std::move(held);
+        return;
+      }
+      w.rung = false;
+    }
+    resume_on(w.timer.get_executor(), std::move(held));
+  };
+  auto op = asio::async_initiate<const asio::use_awaitable_t<>&, void()>(initiate, asio::use_awaitable);
+  co_await std::move(op);
 }
 }  // namespace
 
@@ -191,7 +247,7 @@ std::shared_ptr<EngineSession> Engine::Impl::create(eio::Transport transport, Re
     std::lock_guard lock(mu);
     sessions.emplace(s->sid(), s);
   }
-  auto hb = std::make_shared<Waker>(asio::make_strand(*ioc.load()));
+  auto hb = std::make_shared<Waker>(asio::make_strand(*ioc.load()), true);
   {
     std::lock_guard lock(s->mu_);
     s->heartbeat_ = hb;
@@ -257,7 +313,7 @@ void Engine::Impl::incoming(const std::shared_ptr<EngineSession>& s, eio::Packet
       return;
     }
     case eio::Type::ping:
-      s->send(eio::Packet::text(eio::Type::pong, std::string(packet.view())));
+      s->send(eio::Packet::text(eio::Type::pong, packet.view()));
       return;
     case eio::Type::message: {
       std::lock_guard lock(s->inbound);
@@ -421,7 +477,7 @@ std::optional<Response> Engine::Impl::claim(EngineSession& s, bool EngineSession
 
 asio::awaitable<bool> Engine::Impl::poll(std::shared_ptr<EngineSession> s, beast::tcp_stream& stream,
                                          const http::RawRequest& req) {
-  auto w = std::make_shared<Waker>(co_await asio::this_coro::executor);
+  auto w = std::make_shared<Waker>(co_await asio::this_coro::executor, true);
   if (auto refused = claim(*s, &EngineSession::poll_active_, req)) co_return co_await send(stream, *refused);
   const auto most = std::chrono::milliseconds(options().handshake.ping_interval_ms +
                                               options().handshake.ping_timeout_ms);
@@ -591,8 +647,8 @@ asio::awaitable<bool> Engine::Impl::upgrade(std::shared_ptr<EngineSession> s, be
 
 asio::awaitable<void> Engine::Impl::run_websocket(std::shared_ptr<EngineSession> s, WebSocket& ws) {
   auto ex = co_await asio::this_coro::executor;
-  auto writer_wake = std::make_shared<Waker>(ex);
-  auto done = std::make_shared<Waker>(ex);
+  auto writer_wake = std::make_shared<Waker>(ex, false);
+  auto done = std::make_shared<Waker>(ex, true);
   auto finished = std::make_shared<bool>(false);
   asio::co_spawn(ex, ws_writer(s, ws, writer_wake, done, finished), asio::detached);
   metrics().open_websockets.fetch_add(1);
@@ -644,13 +700,14 @@ asio::awaitable<void> Engine::Impl::ws_writer(std::shared_ptr<EngineSession> s, 
     }
     if (out.empty()) {
       if (closed) break;
-      co_await park(*w, 30s);
+      co_await park(*w);
       continue;
     }
     for (const auto& p : out) {
       ws.text(!p.binary);
-      std::string frame = p.binary ? std::string() : eio::encode_text(p);
-      asio::const_buffer buffer = p.binary ? asio::buffer(*p.data) : asio::buffer(frame);
+      // The shared bytes themselves: a broadcast is not copied per recipient.
+      const auto frame = p.frame();
+      asio::const_buffer buffer(frame.data(), frame.size());
       auto [ec, n] = co_await ws.async_write(buffer, use_tuple);
       (void)n;
       if (ec) {

@@ -25,15 +25,24 @@ namespace eio {
 enum class Type : char { open = '0', close = '1', ping = '2', pong = '3', message = '4', upgrade = '5', noop = '6' };
 
 // One Engine.IO packet. A binary packet is always a message; its data is the raw bytes.
-// The data is shared so one broadcast is encoded once and queued on every recipient.
+// The packet is kept as it goes on the wire (a text packet's type character, then its data), and
+// shared: one broadcast is encoded once and every recipient's writer sends the same bytes.
 struct Packet {
   Type type = Type::message;
   bool binary = false;
-  std::shared_ptr<const std::string> data;
+  std::shared_ptr<const std::string> wire;
 
-  static Packet text(Type t, std::string d = {});
+  static Packet text(Type t, std::string_view d = {});
+  // `frame` is a whole text frame: the type character, then the data.
+  static Packet from_frame(std::string frame);
   static Packet bytes(std::string d);
-  std::string_view view() const { return data ? std::string_view(*data) : std::string_view(); }
+  // The data (without the type character).
+  std::string_view view() const {
+    if (!wire) return {};
+    return binary ? std::string_view(*wire) : std::string_view(*wire).substr(1);
+  }
+  // What a WebSocket frame carries: the text frame or the binary data.
+  std::string_view frame() const { return wire ? std::string_view(*wire) : std::string_view(); }
 };
 
 // WebSocket text frame / one polling record → packet; nullopt when malformed.
