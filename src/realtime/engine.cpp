@@ -684,8 +684,9 @@ asio::awaitable<void> Engine::Impl::ws_writer(std::shared_ptr<EngineSession> s, 
                                               std::shared_ptr<Waker> w, std::shared_ptr<Waker> done,
                                               std::shared_ptr<bool> finished) {
   bool failed = false;
+  std::vector<eio::Packet> out;  // reused: no allocation per wake-up
   while (!failed) {
-    std::vector<eio::Packet> out;
+    out.clear();
     bool closed = false;
     {
       std::lock_guard lock(s->mu_);

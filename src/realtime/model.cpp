@@ -586,11 +586,7 @@ std::vector<std::string> RoomIndex::select(const std::vector<std::string>& rooms
   // The common case (one room, maybe minus the sender) without building sets.
   if (rooms.size() == 1 && except_rooms.empty()) {
     std::vector<std::string> out;
-    auto it = rooms_.find(rooms[0]);
-    if (it == rooms_.end()) return out;
-    out.reserve(it->second.size());
-    for (const auto& sid : it->second)
-      if (sid != except_sid) out.push_back(sid);
+    for_each_selected(rooms, except_rooms, except_sid, [&out](const std::string& sid) { out.push_back(sid); });
     return out;
   }
   std::set<std::string> excluded;

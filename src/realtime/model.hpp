@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace medcore::realtime {
@@ -205,12 +206,25 @@ class RoomIndex {
   // `except_rooms`, minus `except_sid`.
   std::vector<std::string> select(const std::vector<std::string>& rooms, const std::vector<std::string>& except_rooms,
                                   const std::string& except_sid) const;
+  // The same selection, each sid visited in place (no copies: a broadcast's per-recipient path).
+  template <class Visit>
+  void for_each_selected(const std::vector<std::string>& rooms, const std::vector<std::string>& except_rooms,
+                         const std::string& except_sid, Visit&& visit) const {
+    if (rooms.size() == 1 && except_rooms.empty()) {
+      auto it = rooms_.find(rooms[0]);
+      if (it == rooms_.end()) return;
+      for (const auto& sid : it->second)
+        if (sid != except_sid) visit(sid);
+      return;
+    }
+    for (const auto& sid : select(rooms, except_rooms, except_sid)) visit(sid);
+  }
   std::set<std::string> rooms_of(const std::string& sid) const;
   std::size_t room_count() const { return rooms_.size(); }
   std::size_t size(const std::string& room) const;
 
  private:
-  std::map<std::string, std::set<std::string>> rooms_;    // room → sids
+  std::unordered_map<std::string, std::set<std::string>> rooms_;  // room → sids (looked up per broadcast)
   std::map<std::string, std::set<std::string>> members_;  // sid → rooms
 };
 
