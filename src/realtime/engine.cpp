@@ -2,6 +2,7 @@
 
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
+#include <utility>
 
 #include "core/crypto.hpp"
 #include "core/log.hpp"
@@ -117,7 +118,7 @@ void EngineSession::send(const std::vector<eio::Packet>& packets) {
     for (const auto& p : packets) outbox_bytes_ += p.view().size() + 1;
     outbox_.insert(outbox_.end(), packets.begin(), packets.end());
     overflow = outbox_bytes_ > engine_.options().max_buffered_bytes;
-    w = std::move(waiter_);
+    w = std::exchange(waiter_, {}).lock();
   }
   wake(w);
   // A client that does not read (or poll) what it is sent would grow the outbox without bound.
@@ -143,7 +144,7 @@ void EngineSession::close_impl(const std::string& reason, bool tell_client) {
     // Long-polling gets a close packet in its next answer; a WebSocket is closed by its writer.
     if (tell_client && transport_ == eio::Transport::polling) outbox_.push_back(eio::Packet::text(eio::Type::close));
     closed_ = true;
-    w = std::move(waiter_);
+    w = std::exchange(waiter_, {}).lock();
     hb = heartbeat_;
   }
   wake(w);
@@ -190,8 +191,9 @@ struct Engine::Impl {
   asio::awaitable<bool> upgrade(std::shared_ptr<EngineSession> s, beast::tcp_stream& stream,
                                 const http::RawRequest& req);
   asio::awaitable<void> run_websocket(std::shared_ptr<EngineSession> s, WebSocket& ws);
-  asio::awaitable<void> ws_writer(std::shared_ptr<EngineSession> s, WebSocket& ws, std::shared_ptr<Waker> w,
-                                  std::shared_ptr<Waker> done, std::shared_ptr<bool> finished);
+  asio::awaitable<void> ws_writer(std::shared_ptr<EngineSession> s, WebSocket& ws, Waker& w,
+                                  std::weak_ptr<Waker> handle, std::shared_ptr<Waker> done,
+                                  std::shared_ptr<bool> finished);
   void configure(WebSocket& ws, std::chrono::steady_clock::duration idle) const;
 };
 
@@ -277,7 +279,7 @@ asio::awaitable<void> Engine::Impl::heartbeat(std::shared_ptr<EngineSession> s, 
       if (s->closed_) co_return;
       s->awaiting_pong_ = true;
       s->outbox_.push_back(eio::Packet::text(eio::Type::ping));
-      out = std::move(s->waiter_);
+      out = std::exchange(s->waiter_, {}).lock();
     }
     wake(out);
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -499,7 +501,7 @@ asio::awaitable<bool> Engine::Impl::poll(std::shared_ptr<EngineSession> s, beast
       }
       if (!out.empty()) {
         s->poll_active_ = false;
-        if (s->waiter_ == w) s->waiter_.reset();
+        if (s->waiter_.lock() == w) s->waiter_.reset();
       }
     }
     if (!out.empty()) break;
@@ -616,7 +618,7 @@ asio::awaitable<bool> Engine::Impl::upgrade(std::shared_ptr<EngineSession> s, be
       {
         std::lock_guard lock(s->mu_);
         s->noop_pending_ = true;
-        w = std::move(s->waiter_);
+        w = std::exchange(s->waiter_, {}).lock();
       }
       wake(w);
     } else if (text == "5" && probed) {
@@ -627,7 +629,7 @@ asio::awaitable<bool> Engine::Impl::upgrade(std::shared_ptr<EngineSession> s, be
         closed = s->closed_;
         s->transport_ = eio::Transport::websocket;
         s->upgrading_ = false;
-        w = std::move(s->waiter_);
+        w = std::exchange(s->waiter_, {}).lock();
       }
       wake(w);
       if (closed) co_return false;
@@ -650,7 +652,7 @@ asio::awaitable<void> Engine::Impl::run_websocket(std::shared_ptr<EngineSession>
   auto writer_wake = std::make_shared<Waker>(ex, false);
   auto done = std::make_shared<Waker>(ex, true);
   auto finished = std::make_shared<bool>(false);
-  asio::co_spawn(ex, ws_writer(s, ws, writer_wake, done, finished), asio::detached);
+  asio::co_spawn(ex, ws_writer(s, ws, *writer_wake, writer_wake, done, finished), asio::detached);
   metrics().open_websockets.fetch_add(1);
   std::string reason = "transport close";
   beast::flat_buffer frame;
@@ -680,8 +682,12 @@ asio::awaitable<void> Engine::Impl::run_websocket(std::shared_ptr<EngineSession>
   metrics().open_websockets.fetch_sub(1);
 }
 
-asio::awaitable<void> Engine::Impl::ws_writer(std::shared_ptr<EngineSession> s, WebSocket& ws,
-                                              std::shared_ptr<Waker> w, std::shared_ptr<Waker> done,
+// `w` belongs to run_websocket, which outlives the writer; neither the writer nor the session owns
+// it (the session's waiter_ is weak). A parked writer is owned by its Waker alone, so when the
+// io_context goes away with the reader's pending read, the Waker, the parked writer and the
+// session go with it — no ownership cycle outlives them.
+asio::awaitable<void> Engine::Impl::ws_writer(std::shared_ptr<EngineSession> s, WebSocket& ws, Waker& w,
+                                              std::weak_ptr<Waker> handle, std::shared_ptr<Waker> done,
                                               std::shared_ptr<bool> finished) {
   bool failed = false;
   std::vector<eio::Packet> out;  // reused: no allocation per wake-up
@@ -696,12 +702,12 @@ asio::awaitable<void> Engine::Impl::ws_writer(std::shared_ptr<EngineSession> s, 
         s->outbox_.clear();
         s->outbox_bytes_ = 0;
       } else if (!closed) {
-        s->waiter_ = w;
+        s->waiter_ = handle;
       }
     }
     if (out.empty()) {
       if (closed) break;
-      co_await park(*w);
+      co_await park(w);
       continue;
     }
     for (const auto& p : out) {
