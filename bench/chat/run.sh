@@ -5,6 +5,7 @@
 #
 #   bench/chat/run.sh                    # defaults below
 #   BENCH_CLIENTS=2000 BENCH_SECONDS=10 BENCH_POLLING_SHARE=0.1 BENCH_IO_THREADS=2 bench/chat/run.sh
+#   MEDCORE_BASELINE_BIN=/path/to/old/medcore bench/chat/run.sh   # a third server per round: before/after
 set -euo pipefail
 cd "$(dirname "$0")"
 HERE=$PWD
@@ -16,6 +17,7 @@ THINK=${BENCH_THINK_MS:-0}
 IO_THREADS=${BENCH_IO_THREADS:-1}
 CLIENT=${BENCH_CLIENT:-raw}
 ROUNDS=${BENCH_ROUNDS:-3}   # the two servers alternate, ROUNDS times each: the machine is shared
+BASELINE_BIN=${MEDCORE_BASELINE_BIN:-}
 
 [ -x "$BIN" ] || { echo "bench/chat: $BIN not found; run 'make build' first" >&2; exit 1; }
 if [ ! -f node_modules/.medcore-installed ] || [ package.json -nt node_modules/.medcore-installed ]; then
@@ -43,10 +45,19 @@ run_one() {  # NAME: starts the server in SERVER_PID, runs the load, stops it
 }
 
 results=()
-for round in $(seq "$ROUNDS"); do
-  port=$(free_port)
-  "$BIN" dev socketio-echo --port "$port" --io-threads "$IO_THREADS" --ping-interval-ms 25000 --ping-timeout-ms 20000 >/dev/null &
+start_medcore() {  # BINARY PORT
+  "$1" dev socketio-echo --port "$2" --io-threads "$IO_THREADS" --ping-interval-ms 25000 --ping-timeout-ms 20000 >/dev/null &
   SERVER_PID=$!
+}
+
+for round in $(seq "$ROUNDS"); do
+  if [ -n "$BASELINE_BIN" ]; then
+    port=$(free_port)
+    start_medcore "$BASELINE_BIN" "$port"
+    results+=("$(run_one "medcore baseline (io-threads $IO_THREADS)" "$port")")
+  fi
+  port=$(free_port)
+  start_medcore "$BIN" "$port"
   results+=("$(run_one "medcore (io-threads $IO_THREADS)" "$port")")
   port=$(free_port)
   node node-server.mjs "$port" >/dev/null &

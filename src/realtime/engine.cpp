@@ -2,6 +2,7 @@
 
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
+#include <utility>
 
 #include "core/crypto.hpp"
 #include "core/log.hpp"
@@ -21,23 +22,79 @@ using Response = bhttp::response<bhttp::string_body>;
 using WebSocket = websocket::stream<beast::tcp_stream&>;
 }  // namespace
 
-// A one-shot wake-up for a coroutine parked on a timer: wake() posts a cancel to the timer's
-// executor (the waiting coroutine's strand), so it is safe from any thread. Waiters always
-// re-check the state they wait for, and wait with a deadline, so a lost wake costs a delay only.
+// A wake-up for a parked coroutine, safe from any thread. Waiters always re-check the state they
+// wait for, so a spurious wake costs a loop only.
+//  - timed (a held poll, the heartbeat): the coroutine waits on a timer with a deadline, and
+//    wake() posts a cancel of that timer to the timer's executor;
+//  - untimed (the WebSocket writer, once per delivered message): the coroutine's own completion
+//    handler is kept, and wake() hands it to the coroutine's executor with asio::defer — from an
+//    I/O thread a continuation, queued on that thread without waking the other one. The timer's
+//    cancel took two hand-offs, the timer queue and, with two I/O threads, usually a futex wake-up
+//    of the other thread per message (see ARCHITECTURE.md, Realtime, "Write path").
+// A parked coroutine's completion handler (move-only, so not a std::function).
+struct Parked {
+  virtual ~Parked() = default;
+  virtual void resume() = 0;
+};
+
 struct Waker {
-  explicit Waker(const asio::any_io_executor& ex) : timer(ex) {}
+  Waker(const asio::any_io_executor& ex, bool timed) : timed(timed), timer(ex) {}
+  const bool timed;
   asio::steady_timer timer;
+  std::mutex mu;  // the untimed state below
+  bool rung = false;
+  std::unique_ptr<Parked> parked;
 };
 
 namespace {
+// Runs the parked coroutine's handler on its executor (the Waker's), as a continuation.
+void resume_on(const asio::any_io_executor& ex, std::unique_ptr<Parked> parked) {
+  asio::defer(ex, [p = std::move(parked)] { p->resume(); });
+}
+
 void wake(const std::shared_ptr<Waker>& w) {
   if (!w) return;
-  asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
+  if (w->timed) {
+    asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
+    return;
+  }
+  std::unique_ptr<Parked> resume;
+  {
+    std::lock_guard lock(w->mu);
+    if (w->parked) resume = std::move(w->parked);
+    else w->rung = true;
+  }
+  if (resume) resume_on(w->timer.get_executor(), std::move(resume));
 }
 
 asio::awaitable<void> park(Waker& w, std::chrono::steady_clock::duration at_most) {
   w.timer.expires_after(at_most);
   co_await w.timer.async_wait(use_tuple);
+}
+
+// Until the next wake() (at once when woken since the last wait). Never completes inline: the
+// handler is always deferred to the coroutine's executor.
+asio::awaitable<void> park(Waker& w) {
+  auto initiate = [&w](auto handler) {
+    using Handler = decltype(handler);
+    struct Held final : Parked {
+      explicit Held(Handler h) : parked_handler(std::move(h)) {}
+      Handler parked_handler;
+      void resume() override { std::move(parked_handler)(); }
+    };
+    auto held = std::make_unique<Held>(std::move(handler));
+    {
+      std::lock_guard lock(w.mu);
+      if (!w.rung) {
+        w.parked = std::move(held);
+        return;
+      }
+      w.rung = false;
+    }
+    resume_on(w.timer.get_executor(), std::move(held));
+  };
+  auto op = asio::async_initiate<const asio::use_awaitable_t<>&, void()>(initiate, asio::use_awaitable);
+  co_await std::move(op);
 }
 }  // namespace
 
@@ -61,7 +118,7 @@ void EngineSession::send(const std::vector<eio::Packet>& packets) {
     for (const auto& p : packets) outbox_bytes_ += p.view().size() + 1;
     outbox_.insert(outbox_.end(), packets.begin(), packets.end());
     overflow = outbox_bytes_ > engine_.options().max_buffered_bytes;
-    w = std::move(waiter_);
+    w = std::exchange(waiter_, {}).lock();
   }
   wake(w);
   // A client that does not read (or poll) what it is sent would grow the outbox without bound.
@@ -87,7 +144,7 @@ void EngineSession::close_impl(const std::string& reason, bool tell_client) {
     // Long-polling gets a close packet in its next answer; a WebSocket is closed by its writer.
     if (tell_client && transport_ == eio::Transport::polling) outbox_.push_back(eio::Packet::text(eio::Type::close));
     closed_ = true;
-    w = std::move(waiter_);
+    w = std::exchange(waiter_, {}).lock();
     hb = heartbeat_;
   }
   wake(w);
@@ -134,8 +191,9 @@ struct Engine::Impl {
   asio::awaitable<bool> upgrade(std::shared_ptr<EngineSession> s, beast::tcp_stream& stream,
                                 const http::RawRequest& req);
   asio::awaitable<void> run_websocket(std::shared_ptr<EngineSession> s, WebSocket& ws);
-  asio::awaitable<void> ws_writer(std::shared_ptr<EngineSession> s, WebSocket& ws, std::shared_ptr<Waker> w,
-                                  std::shared_ptr<Waker> done, std::shared_ptr<bool> finished);
+  asio::awaitable<void> ws_writer(std::shared_ptr<EngineSession> s, WebSocket& ws, Waker& w,
+                                  std::weak_ptr<Waker> handle, std::shared_ptr<Waker> done,
+                                  std::shared_ptr<bool> finished);
   void configure(WebSocket& ws, std::chrono::steady_clock::duration idle) const;
 };
 
@@ -191,7 +249,7 @@ std::shared_ptr<EngineSession> Engine::Impl::create(eio::Transport transport, Re
     std::lock_guard lock(mu);
     sessions.emplace(s->sid(), s);
   }
-  auto hb = std::make_shared<Waker>(asio::make_strand(*ioc.load()));
+  auto hb = std::make_shared<Waker>(asio::make_strand(*ioc.load()), true);
   {
     std::lock_guard lock(s->mu_);
     s->heartbeat_ = hb;
@@ -221,7 +279,7 @@ asio::awaitable<void> Engine::Impl::heartbeat(std::shared_ptr<EngineSession> s, 
       if (s->closed_) co_return;
       s->awaiting_pong_ = true;
       s->outbox_.push_back(eio::Packet::text(eio::Type::ping));
-      out = std::move(s->waiter_);
+      out = std::exchange(s->waiter_, {}).lock();
     }
     wake(out);
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -257,7 +315,7 @@ void Engine::Impl::incoming(const std::shared_ptr<EngineSession>& s, eio::Packet
       return;
     }
     case eio::Type::ping:
-      s->send(eio::Packet::text(eio::Type::pong, std::string(packet.view())));
+      s->send(eio::Packet::text(eio::Type::pong, packet.view()));
       return;
     case eio::Type::message: {
       std::lock_guard lock(s->inbound);
@@ -421,7 +479,7 @@ std::optional<Response> Engine::Impl::claim(EngineSession& s, bool EngineSession
 
 asio::awaitable<bool> Engine::Impl::poll(std::shared_ptr<EngineSession> s, beast::tcp_stream& stream,
                                          const http::RawRequest& req) {
-  auto w = std::make_shared<Waker>(co_await asio::this_coro::executor);
+  auto w = std::make_shared<Waker>(co_await asio::this_coro::executor, true);
   if (auto refused = claim(*s, &EngineSession::poll_active_, req)) co_return co_await send(stream, *refused);
   const auto most = std::chrono::milliseconds(options().handshake.ping_interval_ms +
                                               options().handshake.ping_timeout_ms);
@@ -443,7 +501,7 @@ asio::awaitable<bool> Engine::Impl::poll(std::shared_ptr<EngineSession> s, beast
       }
       if (!out.empty()) {
         s->poll_active_ = false;
-        if (s->waiter_ == w) s->waiter_.reset();
+        if (s->waiter_.lock() == w) s->waiter_.reset();
       }
     }
     if (!out.empty()) break;
@@ -560,7 +618,7 @@ asio::awaitable<bool> Engine::Impl::upgrade(std::shared_ptr<EngineSession> s, be
       {
         std::lock_guard lock(s->mu_);
         s->noop_pending_ = true;
-        w = std::move(s->waiter_);
+        w = std::exchange(s->waiter_, {}).lock();
       }
       wake(w);
     } else if (text == "5" && probed) {
@@ -571,7 +629,7 @@ asio::awaitable<bool> Engine::Impl::upgrade(std::shared_ptr<EngineSession> s, be
         closed = s->closed_;
         s->transport_ = eio::Transport::websocket;
         s->upgrading_ = false;
-        w = std::move(s->waiter_);
+        w = std::exchange(s->waiter_, {}).lock();
       }
       wake(w);
       if (closed) co_return false;
@@ -591,10 +649,10 @@ asio::awaitable<bool> Engine::Impl::upgrade(std::shared_ptr<EngineSession> s, be
 
 asio::awaitable<void> Engine::Impl::run_websocket(std::shared_ptr<EngineSession> s, WebSocket& ws) {
   auto ex = co_await asio::this_coro::executor;
-  auto writer_wake = std::make_shared<Waker>(ex);
-  auto done = std::make_shared<Waker>(ex);
+  auto writer_wake = std::make_shared<Waker>(ex, false);
+  auto done = std::make_shared<Waker>(ex, true);
   auto finished = std::make_shared<bool>(false);
-  asio::co_spawn(ex, ws_writer(s, ws, writer_wake, done, finished), asio::detached);
+  asio::co_spawn(ex, ws_writer(s, ws, *writer_wake, writer_wake, done, finished), asio::detached);
   metrics().open_websockets.fetch_add(1);
   std::string reason = "transport close";
   beast::flat_buffer frame;
@@ -624,12 +682,17 @@ asio::awaitable<void> Engine::Impl::run_websocket(std::shared_ptr<EngineSession>
   metrics().open_websockets.fetch_sub(1);
 }
 
-asio::awaitable<void> Engine::Impl::ws_writer(std::shared_ptr<EngineSession> s, WebSocket& ws,
-                                              std::shared_ptr<Waker> w, std::shared_ptr<Waker> done,
+// `w` belongs to run_websocket, which outlives the writer; neither the writer nor the session owns
+// it (the session's waiter_ is weak). A parked writer is owned by its Waker alone, so when the
+// io_context goes away with the reader's pending read, the Waker, the parked writer and the
+// session go with it — no ownership cycle outlives them.
+asio::awaitable<void> Engine::Impl::ws_writer(std::shared_ptr<EngineSession> s, WebSocket& ws, Waker& w,
+                                              std::weak_ptr<Waker> handle, std::shared_ptr<Waker> done,
                                               std::shared_ptr<bool> finished) {
   bool failed = false;
+  std::vector<eio::Packet> out;  // reused: no allocation per wake-up
   while (!failed) {
-    std::vector<eio::Packet> out;
+    out.clear();
     bool closed = false;
     {
       std::lock_guard lock(s->mu_);
@@ -639,18 +702,19 @@ asio::awaitable<void> Engine::Impl::ws_writer(std::shared_ptr<EngineSession> s, 
         s->outbox_.clear();
         s->outbox_bytes_ = 0;
       } else if (!closed) {
-        s->waiter_ = w;
+        s->waiter_ = handle;
       }
     }
     if (out.empty()) {
       if (closed) break;
-      co_await park(*w, 30s);
+      co_await park(w);
       continue;
     }
     for (const auto& p : out) {
       ws.text(!p.binary);
-      std::string frame = p.binary ? std::string() : eio::encode_text(p);
-      asio::const_buffer buffer = p.binary ? asio::buffer(*p.data) : asio::buffer(frame);
+      // The shared bytes themselves: a broadcast is not copied per recipient.
+      const auto frame = p.frame();
+      asio::const_buffer buffer(frame.data(), frame.size());
       auto [ec, n] = co_await ws.async_write(buffer, use_tuple);
       (void)n;
       if (ec) {

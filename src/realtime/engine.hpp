@@ -95,7 +95,7 @@ class EngineSession : public std::enable_shared_from_this<EngineSession> {
   bool poll_active_ = false;
   bool post_active_ = false;
   bool awaiting_pong_ = false;
-  std::shared_ptr<Waker> waiter_;      // the pending poll or the WebSocket writer
+  std::weak_ptr<Waker> waiter_;        // the pending poll or the WebSocket writer (owned by its coroutine)
   std::shared_ptr<Waker> heartbeat_;   // the heartbeat coroutine's timer
 
   void close_impl(const std::string& reason, bool tell_client);

@@ -84,8 +84,17 @@ std::optional<std::string> base64_decode(std::string_view text) {
 // --- Engine.IO ---------------------------------------------------------------------------------
 namespace eio {
 
-Packet Packet::text(Type t, std::string d) {
-  return Packet{t, false, std::make_shared<const std::string>(std::move(d))};
+Packet Packet::text(Type t, std::string_view d) {
+  std::string frame;
+  frame.reserve(1 + d.size());
+  frame += static_cast<char>(t);
+  frame += d;
+  return Packet{t, false, std::make_shared<const std::string>(std::move(frame))};
+}
+
+Packet Packet::from_frame(std::string frame) {
+  const auto t = static_cast<Type>(frame.at(0));
+  return Packet{t, false, std::make_shared<const std::string>(std::move(frame))};
 }
 
 Packet Packet::bytes(std::string d) {
@@ -94,16 +103,10 @@ Packet Packet::bytes(std::string d) {
 
 std::optional<Packet> decode_text(std::string_view frame) {
   if (frame.empty() || frame[0] < '0' || frame[0] > '6') return std::nullopt;
-  return Packet::text(static_cast<Type>(frame[0]), std::string(frame.substr(1)));
+  return Packet::from_frame(std::string(frame));
 }
 
-std::string encode_text(const Packet& p) {
-  std::string out;
-  out.reserve(1 + p.view().size());
-  out += static_cast<char>(p.type);
-  out += p.view();
-  return out;
-}
+std::string encode_text(const Packet& p) { return std::string(p.frame()); }
 
 std::string encode_payload(const std::vector<Packet>& packets) {
   std::string out;
@@ -113,8 +116,7 @@ std::string encode_payload(const std::vector<Packet>& packets) {
       out += 'b';
       out += base64_encode(packets[i].view());
     } else {
-      out += static_cast<char>(packets[i].type);
-      out += packets[i].view();
+      out += packets[i].frame();
     }
   }
   return out;
@@ -269,7 +271,8 @@ Payload& Payload::add(json::value v) {
   return *this;
 }
 
-std::string encode_text(const Packet& p) {
+namespace {
+void append_text(std::string& out, const Packet& p) {
   Type type = p.type;
   if (!p.attachments.empty()) {
     if (type == Type::event) type = Type::binary_event;
@@ -278,7 +281,6 @@ std::string encode_text(const Packet& p) {
     if (type == Type::binary_event) type = Type::event;
     if (type == Type::binary_ack) type = Type::ack;
   }
-  std::string out;
   out += static_cast<char>('0' + static_cast<int>(type));
   if (type == Type::binary_event || type == Type::binary_ack) {
     out += std::to_string(p.attachments.size());
@@ -290,13 +292,22 @@ std::string encode_text(const Packet& p) {
   }
   if (p.id) out += std::to_string(*p.id);
   if (p.data) out += json::serialize(*p.data);
+}
+}  // namespace
+
+std::string encode_text(const Packet& p) {
+  std::string out;
+  append_text(out, p);
   return out;
 }
 
 std::vector<eio::Packet> encode(const Packet& p) {
   std::vector<eio::Packet> out;
   out.reserve(1 + p.attachments.size());
-  out.push_back(eio::Packet::text(eio::Type::message, encode_text(p)));
+  // Written straight into the Engine.IO frame: no second copy per packet.
+  std::string frame(1, static_cast<char>(eio::Type::message));
+  append_text(frame, p);
+  out.push_back(eio::Packet::from_frame(std::move(frame)));
   for (const auto& a : p.attachments) out.push_back(eio::Packet::bytes(a));
   return out;
 }
@@ -575,11 +586,7 @@ std::vector<std::string> RoomIndex::select(const std::vector<std::string>& rooms
   // The common case (one room, maybe minus the sender) without building sets.
   if (rooms.size() == 1 && except_rooms.empty()) {
     std::vector<std::string> out;
-    auto it = rooms_.find(rooms[0]);
-    if (it == rooms_.end()) return out;
-    out.reserve(it->second.size());
-    for (const auto& sid : it->second)
-      if (sid != except_sid) out.push_back(sid);
+    for_each_selected(rooms, except_rooms, except_sid, [&out](const std::string& sid) { out.push_back(sid); });
     return out;
   }
   std::set<std::string> excluded;

@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace medcore::realtime {
@@ -25,15 +26,24 @@ namespace eio {
 enum class Type : char { open = '0', close = '1', ping = '2', pong = '3', message = '4', upgrade = '5', noop = '6' };
 
 // One Engine.IO packet. A binary packet is always a message; its data is the raw bytes.
-// The data is shared so one broadcast is encoded once and queued on every recipient.
+// The packet is kept as it goes on the wire (a text packet's type character, then its data), and
+// shared: one broadcast is encoded once and every recipient's writer sends the same bytes.
 struct Packet {
   Type type = Type::message;
   bool binary = false;
-  std::shared_ptr<const std::string> data;
+  std::shared_ptr<const std::string> wire;
 
-  static Packet text(Type t, std::string d = {});
+  static Packet text(Type t, std::string_view d = {});
+  // `frame` is a whole text frame: the type character, then the data.
+  static Packet from_frame(std::string frame);
   static Packet bytes(std::string d);
-  std::string_view view() const { return data ? std::string_view(*data) : std::string_view(); }
+  // The data (without the type character).
+  std::string_view view() const {
+    if (!wire) return {};
+    return binary ? std::string_view(*wire) : std::string_view(*wire).substr(1);
+  }
+  // What a WebSocket frame carries: the text frame or the binary data.
+  std::string_view frame() const { return wire ? std::string_view(*wire) : std::string_view(); }
 };
 
 // WebSocket text frame / one polling record → packet; nullopt when malformed.
@@ -196,12 +206,25 @@ class RoomIndex {
   // `except_rooms`, minus `except_sid`.
   std::vector<std::string> select(const std::vector<std::string>& rooms, const std::vector<std::string>& except_rooms,
                                   const std::string& except_sid) const;
+  // The same selection, each sid visited in place (no copies: a broadcast's per-recipient path).
+  template <class Visit>
+  void for_each_selected(const std::vector<std::string>& rooms, const std::vector<std::string>& except_rooms,
+                         const std::string& except_sid, Visit&& visit) const {
+    if (rooms.size() == 1 && except_rooms.empty()) {
+      auto it = rooms_.find(rooms[0]);
+      if (it == rooms_.end()) return;
+      for (const auto& sid : it->second)
+        if (sid != except_sid) visit(sid);
+      return;
+    }
+    for (const auto& sid : select(rooms, except_rooms, except_sid)) visit(sid);
+  }
   std::set<std::string> rooms_of(const std::string& sid) const;
   std::size_t room_count() const { return rooms_.size(); }
   std::size_t size(const std::string& room) const;
 
  private:
-  std::map<std::string, std::set<std::string>> rooms_;    // room → sids
+  std::unordered_map<std::string, std::set<std::string>> rooms_;  // room → sids (looked up per broadcast)
   std::map<std::string, std::set<std::string>> members_;  // sid → rooms
 };
 

@@ -304,12 +304,12 @@ struct ServerImpl final : EngineHandler {
     std::vector<std::shared_ptr<EngineSession>> targets;
     {
       std::lock_guard lock(ns->mu);
-      for (const auto& sid : ns->rooms.select(b.rooms, b.except_rooms, b.except_sid)) {
+      ns->rooms.for_each_selected(b.rooms, b.except_rooms, b.except_sid, [&](const std::string& sid) {
         auto it = ns->sockets.find(sid);
-        if (it == ns->sockets.end()) continue;
+        if (it == ns->sockets.end()) return;
         if (auto socket = it->second.lock())
           if (auto session = socket->session.lock()) targets.push_back(std::move(session));
-      }
+      });
     }
     for (auto& session : targets) session->send(b.frames);
   }
@@ -367,13 +367,19 @@ Broadcast& Broadcast::except(std::string room) {
   return *this;
 }
 
-void Broadcast::emit(const std::string& event, Payload payload) const {
+void Broadcast::emit(const std::string& event, Payload payload) const& {
+  Broadcast copy = *this;
+  std::move(copy).emit(event, std::move(payload));
+}
+
+// `socket.to(room).emit(...)`: the temporary's rooms and sender id move into the packet.
+void Broadcast::emit(const std::string& event, Payload payload) && {
   BroadcastPacket b;
-  b.nsp = nsp_;
-  b.rooms = rooms_;
-  b.except_rooms = except_rooms_;
-  b.except_sid = except_sid_;
   b.frames = sio::encode(ServerImpl::event_packet(nsp_, event, std::move(payload)));
+  b.nsp = std::move(nsp_);
+  b.rooms = std::move(rooms_);
+  b.except_rooms = std::move(except_rooms_);
+  b.except_sid = std::move(except_sid_);
   server_->adapter->publish(b);
 }
 

@@ -85,7 +85,8 @@ class Broadcast {
  public:
   Broadcast& to(std::string room);
   Broadcast& except(std::string room);
-  void emit(const std::string& event, Payload payload = {}) const;
+  void emit(const std::string& event, Payload payload = {}) const&;
+  void emit(const std::string& event, Payload payload = {}) &&;
   // Socket.IO's disconnectSockets(): every selected socket, on every instance, is sent `event`
   // (unless empty) and then leaves the namespace — the client sees "io server disconnect" and does
   // not reconnect by itself. For access that ended (a logout, a suspended account).

@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <random>
+#include <tuple>
 
 #include "realtime/model.hpp"
 
@@ -46,6 +47,27 @@ TEST(EngineIoCodec, EncodesAPayloadWithSeparatorsAndBase64) {
                                    eio::Packet::text(eio::Type::ping)};
   EXPECT_EQ(eio::encode_payload(packets), "4hello\x1e" "bAQIDBA==\x1e" "2");
   EXPECT_EQ(eio::encode_text(packets[0]), "4hello");
+}
+
+// The writer sends frame() as it is, so a text packet's frame must carry its type character and
+// a binary packet's must not; view() is the data alone either way.
+TEST(EngineIoCodec, KeepsEachPacketAsItGoesOnTheWire) {
+  const auto text = eio::Packet::text(eio::Type::message, "2[\"relay\"]");
+  EXPECT_EQ(text.frame(), "42[\"relay\"]");
+  EXPECT_EQ(text.view(), "2[\"relay\"]");
+  const auto bytes = eio::Packet::bytes(std::string("\x04\x00", 2));
+  EXPECT_EQ(bytes.frame(), std::string_view("\x04\x00", 2));
+  EXPECT_EQ(bytes.view(), bytes.frame());
+  const auto decoded = eio::decode_text("3probe");
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->type, eio::Type::pong);
+  EXPECT_EQ(decoded->frame(), "3probe");
+  EXPECT_EQ(decoded->view(), "probe");
+  // A Socket.IO packet is encoded straight into its Engine.IO message frame.
+  const auto frames = sio::encode({sio::Type::event, "/bench", std::nullopt, json::array{"relay", "r"}, {}});
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].frame(), "42/bench,[\"relay\",\"r\"]");
+  EXPECT_EQ(frames[0].view(), sio::encode_text({sio::Type::event, "/bench", std::nullopt, json::array{"relay", "r"}, {}}));
 }
 
 TEST(EngineIoCodec, DecodesAPayload) {
@@ -313,6 +335,13 @@ TEST(Rooms, SelectsMembersWithExclusions) {
   EXPECT_EQ(rooms.select({"r1", "r2"}, {"r2"}, ""), (V{"a"}));
   EXPECT_EQ(rooms.select({}, {}, "d"), (V{"a", "b", "c"}));
   EXPECT_EQ(rooms.select({"nobody"}, {}, ""), V{});
+  // The in-place visit selects exactly what select() returns.
+  for (const auto& [in, out, sender] : std::vector<std::tuple<V, V, std::string>>{
+           {{"r1"}, {}, ""}, {{"r1"}, {}, "a"}, {{"r1", "r2"}, {"r2"}, ""}, {{}, {}, "d"}, {{"nobody"}, {}, ""}}) {
+    V visited;
+    rooms.for_each_selected(in, out, sender, [&visited](const std::string& sid) { visited.push_back(sid); });
+    EXPECT_EQ(visited, rooms.select(in, out, sender));
+  }
   rooms.leave("b", "r1");
   EXPECT_EQ(rooms.select({"r1"}, {}, ""), (V{"a"}));
   rooms.leave_all("a");
