@@ -200,6 +200,7 @@ struct Server::Impl {
   WorkerPool& auth;
   WorkerPool& inference;
   Authenticator authenticator;
+  MemoryAuthenticator memory_authenticator;
   std::vector<std::pair<std::string, RawHandler>> raw_handlers;
   std::vector<std::function<void()>> shutdown_hooks;
   // Declared before ioc: sessions still suspended when it is destroyed give their Slot back here.
@@ -246,6 +247,8 @@ struct Server::Impl {
   asio::awaitable<void> shutdown();
   Response dispatch_on_worker(Request& req, const Route& route, PathParams params, const std::string& request_id,
                               std::int64_t& user_id);
+  std::optional<Response> answer_from_memory(Request& req, const Route& route, const PathParams& params,
+                                             const std::string& request_id, std::int64_t& user_id);
 };
 
 asio::awaitable<Response> Server::Impl::run_on(WorkerPool& pool, std::function<Response()> work) {
@@ -298,6 +301,28 @@ Response Server::Impl::dispatch_on_worker(Request& req, const Route& route, Path
   }
 }
 
+// The hand-off-free path: most of a hot read's cost was the trip to a worker and back (futex
+// wake-ups, scheduler switches), not the read (docs/ARCHITECTURE.md, "Threads and blocking").
+std::optional<Response> Server::Impl::answer_from_memory(Request& req, const Route& route, const PathParams& params,
+                                                         const std::string& request_id, std::int64_t& user_id) {
+  if (!route.options.from_memory || (req.method != "GET" && req.method != "HEAD")) return std::nullopt;
+  std::optional<Principal> principal;
+  if (route.options.authenticate && authenticator) {
+    if (!memory_authenticator) return std::nullopt;
+    auto known = memory_authenticator(req);
+    if (!known.known) return std::nullopt;
+    principal = std::move(known.principal);
+  }
+  Context ctx{req, params, std::move(principal), request_id, route.pattern};
+  try {
+    auto answer = route.options.from_memory(ctx);
+    if (answer && ctx.principal) user_id = ctx.principal->user_id;
+    return answer;
+  } catch (const std::exception&) {
+    return std::nullopt;  // the worker path gives the same request its proper answer (400, ...)
+  }
+}
+
 asio::awaitable<Response> Server::Impl::handle(Request& req, RouteMatch& match, bool management,
                                                const std::string& request_id, std::int64_t& user_id) {
   try {
@@ -337,6 +362,7 @@ asio::awaitable<Response> Server::Impl::handle(Request& req, RouteMatch& match, 
         co_return problem_response(problems::unsupported_media_type("Send the body as application/json."), req.path,
                                    request_id);
     }
+    if (auto answer = answer_from_memory(req, route, match.params, request_id, user_id)) co_return std::move(*answer);
     if (route.options.pool == Pool::inline_io) {
       co_return dispatch_on_worker(req, route, std::move(match.params), request_id, user_id);
     }
@@ -676,7 +702,10 @@ Server::Server(ServerOptions options, const Router& router, WorkerPool& general,
 
 Server::~Server() = default;
 
-void Server::set_authenticator(Authenticator authenticator) { impl_->authenticator = std::move(authenticator); }
+void Server::set_authenticator(Authenticator authenticator, MemoryAuthenticator from_memory) {
+  impl_->authenticator = std::move(authenticator);
+  impl_->memory_authenticator = std::move(from_memory);
+}
 
 void Server::mount_raw(std::string path_prefix, RawHandler handler) {
   impl_->raw_handlers.emplace_back(std::move(path_prefix), std::move(handler));
