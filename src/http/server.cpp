@@ -460,7 +460,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket, [[maybe_unused]]
         auto incoming = parser.get()["X-Request-Id"];
         if (sane_request_id(incoming)) return std::string(incoming);
       }
-      return crypto::random_token(12);
+      return crypto::stream_token12();  // a getrandom() call per request was ~3 % of a cached read
     }();
     auto reply_and_close = [&](const Problem& p, std::string_view instance = "/") -> asio::awaitable<void> {
       Response r = problem_response(p, instance, request_id);
