@@ -89,6 +89,7 @@ start_medcore() {  # NAME BINARY DATABASE_URL -> STARTED (its base URL); not in 
   MEDCORE_DATABASE_URL=$url MEDCORE_LISTEN=127.0.0.1:$port MEDCORE_PUBLIC_URL=http://127.0.0.1:$port \
     "$bin" serve >"$TMP/$name.log" 2>&1 &
   PIDS+=($!)
+  STARTED_PID=$!
   wait_ready "http://127.0.0.1:$port/readyz"
   STARTED="http://127.0.0.1:$port"
 }
@@ -99,17 +100,21 @@ login_cookie() {  # BASE COOKIE_NAME -> "name=value" of a fresh patient0001 sess
 }
 
 # Targets: a name, its base URLs (space-separated) and the cookie for /me.
-declare -A URLS COOKIES
+declare -A URLS COOKIES SERVER_PIDS
 NAMES=(flask medcore)
 URLS[flask]="http://127.0.0.1:$FLASK_PORT"
 COOKIES[flask]=$(login_cookie "${URLS[flask]}" session)
 start_medcore medcore "$BIN" "$DATABASE_URL"
 URLS[medcore]=$STARTED
+SERVER_PIDS[medcore]=$STARTED_PID
+# gunicorn's master and its two workers
+SERVER_PIDS[flask]="$(cat "$FLASK_REF_VAR/gunicorn-$FLASK_PORT.pid") $(pgrep -P "$(cat "$FLASK_REF_VAR/gunicorn-$FLASK_PORT.pid")" | tr '\n' ' ')"
 COOKIES[medcore]=$(login_cookie "${URLS[medcore]}" medcore_session)
 if [ "$INSTANCES" -ge 2 ]; then
   NAMES+=("medcore x2")
   start_medcore medcore2 "$BIN" "$DATABASE_URL"
   URLS["medcore x2"]="${URLS[medcore]} $STARTED"
+  SERVER_PIDS["medcore x2"]="${SERVER_PIDS[medcore]} $STARTED_PID"
   COOKIES["medcore x2"]=${COOKIES[medcore]}
 fi
 if [ -n "$BASELINE_BIN" ]; then
@@ -122,6 +127,7 @@ if [ -n "$BASELINE_BIN" ]; then
   NAMES+=(baseline)
   start_medcore baseline "$BASELINE_BIN" "$base_url"
   URLS[baseline]=$STARTED
+  SERVER_PIDS[baseline]=$STARTED_PID
   COOKIES[baseline]=$(login_cookie "${URLS[baseline]}" medcore_session)
 fi
 for n in "${NAMES[@]}"; do
@@ -147,15 +153,25 @@ path_of() {
 to_ms() {  # wrk's "1.23ms" / "850.00us" / "1.02s" -> milliseconds
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
 }
+# CPU time (user + system, clock ticks) the target's server processes have used so far.
+cpu_ticks() {  # NAME
+  local total=0 pid
+  for pid in ${SERVER_PIDS[$1]}; do
+    total=$(( total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat") ))
+  done
+  echo "$total"
+}
+TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
 # One measurement: every URL of the target at once, CONNECTIONS split between them.
-# Appends "rps p50 p99 non2xx errors" to $TMP/results/REQUEST/NAME.
+# Appends "rps p50 p99 non2xx errors cpu_us_per_request" to $TMP/results/REQUEST/NAME.
 measure() {  # REQUEST NAME ROUND
   local req=$1 name=$2 round=$3 urls=(${URLS[$2]}) path file i
   path=$(path_of "$req")
   local conns=$(( 64 / ${#urls[@]} )) threads=$(( 2 / ${#urls[@]} ))
   local args=(-t"$threads" -c"$conns" -d"${SECONDS_PER_RUN}s" --latency)
   [ "$req" = me ] && args+=(-H "Cookie: ${COOKIES[$name]}")
-  local files=() wrks=()
+  local files=() wrks=() cpu_before cpu_after requests=0
+  cpu_before=$(cpu_ticks "$name")
   for i in "${!urls[@]}"; do
     file="$TMP/raw/$req-${name// /_}-$round-$i.txt"
     files+=("$file")
@@ -163,21 +179,25 @@ measure() {  # REQUEST NAME ROUND
     wrks+=($!)
   done
   wait "${wrks[@]}"
+  cpu_after=$(cpu_ticks "$name")
   local rps=0 p50=0 p99=0 bad=0 errs=0 f r a b
   for f in "${files[@]}"; do
     r=$(awk '/^Requests\/sec:/ {print $2}' "$f")
     a=$(to_ms "$(awk '$1 == "50%" {print $2}' "$f")")
     b=$(to_ms "$(awk '$1 == "99%" {print $2}' "$f")")
     rps=$(awk -v x="$rps" -v y="$r" 'BEGIN { printf "%.0f", x + y }')
+    requests=$(( requests + $(awk '/requests in/ { print $1 }' "$f") ))
     p50=$(awk -v x="$p50" -v y="$a" -v n="${#files[@]}" 'BEGIN { printf "%.2f", x + y / n }')
     p99=$(awk -v x="$p99" -v y="$b" 'BEGIN { printf "%.2f", (y > x ? y : x) }')
     bad=$(( bad + $(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$f" | grep . || echo 0) ))
     errs=$(( errs + $(awk '/Socket errors:/ { gsub(",", ""); print $4 + $6 + $8 + $10 }' "$f" | grep . || echo 0) ))
   done
+  local cpu
+  cpu=$(awk -v t=$(( (cpu_after - cpu_before) * TICK_US )) -v n="$requests" 'BEGIN { printf "%.1f", n ? t / n : 0 }')
   mkdir -p "$TMP/results/$req"
-  echo "$rps $p50 $p99 $bad $errs" >>"$TMP/results/$req/${name// /_}"
-  printf '  round %d  %-26s %-12s %8s req/s  p50 %7s ms  p99 %7s ms  non-2xx %s  socket errors %s\n' \
-    "$round" "$req" "$name" "$rps" "$p50" "$p99" "$bad" "$errs"
+  echo "$rps $p50 $p99 $bad $errs $cpu" >>"$TMP/results/$req/${name// /_}"
+  printf '  round %d  %-8s %-12s %8s req/s  p50 %7s ms  p99 %7s ms  non-2xx %s  socket errors %s  server CPU %6s µs/request\n' \
+    "$round" "$req" "$name" "$rps" "$p50" "$p99" "$bad" "$errs" "$cpu"
 }
 
 mkdir -p "$TMP/raw"
@@ -196,9 +216,10 @@ done
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo
-echo "Medians of $ROUNDS rounds (load after: $(cut -d' ' -f1-3 /proc/loadavg)); ratio = median req/s / Flask's"
-printf '| %-40s | %-12s | %10s | %9s | %9s | %7s | %6s |\n' request server "req/s" p50 p99 non-2xx ratio
-printf '| %-40s | %-12s | %10s | %9s | %9s | %7s | %6s |\n' --- --- --- --- --- --- ---
+echo "Medians of $ROUNDS rounds (load after: $(cut -d' ' -f1-3 /proc/loadavg)); ratio = median req/s / Flask's;"
+echo "server CPU = user + system time of the server's processes per request (gunicorn: master and workers)"
+printf '| %-40s | %-12s | %10s | %9s | %9s | %7s | %6s | %14s |\n' request server "req/s" p50 p99 non-2xx ratio "server CPU"
+printf '| %-40s | %-12s | %10s | %9s | %9s | %7s | %6s | %14s |\n' --- --- --- --- --- --- --- ---
 for req in $ONLY; do
   flask_rps=$(cut -d' ' -f1 "$TMP/results/$req/flask" | median)
   for name in "${NAMES[@]}"; do
@@ -207,7 +228,8 @@ for req in $ONLY; do
     p50=$(cut -d' ' -f2 "$f" | median)
     p99=$(cut -d' ' -f3 "$f" | median)
     bad=$(awk '{ s += $4 + $5 } END { print s + 0 }' "$f")
+    cpu=$(cut -d' ' -f6 "$f" | median)
     ratio=$(awk -v a="$rps" -v b="$flask_rps" 'BEGIN { printf "%.1f×", a / b }')
-    printf '| %-40s | %-12s | %10s | %6s ms | %6s ms | %7s | %6s |\n' "GET $(path_of "$req")" "$name" "$rps" "$p50" "$p99" "$bad" "$ratio"
+    printf '| %-40s | %-12s | %10.0f | %6s ms | %6s ms | %7s | %6s | %8s µs/req |\n' "GET $(path_of "$req")" "$name" "$rps" "$p50" "$p99" "$bad" "$ratio" "$cpu"
   done
 done
