@@ -209,7 +209,20 @@ struct Server::Impl {
   std::size_t open_total = 0;
   std::uint64_t refusals_unlogged = 0;
   std::chrono::steady_clock::time_point refusal_logged_at{};
-  asio::io_context ioc;
+  // One io_context per I/O thread, each run by its thread alone; a connection lives on one of
+  // them (round robin at accept), so its handlers are serialised without a strand, and no I/O
+  // thread takes another's scheduler lock or wakes it. With one io_context shared by every I/O
+  // thread, a cached read cost ~40 µs of server CPU; with one per thread ~25 µs (two
+  // processes of one thread each measured the same): the difference was lock hand-offs between
+  // the threads. `ioc` (the first) also runs the acceptors, signals and the shutdown.
+  asio::io_context ioc{1};
+  std::vector<std::unique_ptr<asio::io_context>> more_contexts;  // I/O threads 2..n
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
+  std::atomic<std::size_t> next_context{0};
+  asio::io_context& context_for_next_connection() {
+    const std::size_t i = next_context.fetch_add(1, std::memory_order_relaxed) % (more_contexts.size() + 1);
+    return i == 0 ? ioc : *more_contexts[i - 1];
+  }
   tcp::acceptor acceptor;
   tcp::acceptor management_acceptor;  // open when options.management_listen is set
   asio::signal_set signals;
@@ -635,7 +648,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket, [[maybe_unused]]
 asio::awaitable<void> Server::Impl::accept_loop(tcp::acceptor& from, bool management) {
   bool accept_failing = false;
   for (;;) {
-    auto [ec, socket] = co_await from.async_accept(asio::make_strand(ioc), use_tuple);
+    auto [ec, socket] = co_await from.async_accept(context_for_next_connection(), use_tuple);
     if (ec) {
       if (stopping.load() || ec == asio::error::operation_aborted) co_return;
       // Out of file descriptors and the like: back off instead of spinning, and say so once.
@@ -675,6 +688,8 @@ asio::awaitable<void> Server::Impl::shutdown() {
     co_await tick.async_wait(use_tuple);
   }
   log::info("shutdown_finished", {{"abandoned", in_flight.load()}});
+  keep_running.clear();
+  for (auto& context : more_contexts) context->stop();
   ioc.stop();
 }
 
@@ -748,8 +763,12 @@ void Server::run() {
   });
   asio::co_spawn(im.ioc, im.accept_loop(im.acceptor, false), asio::detached);
   if (im.options.management_listen) asio::co_spawn(im.ioc, im.accept_loop(im.management_acceptor, true), asio::detached);
+  for (std::size_t i = 1; i < im.options.io_threads; ++i) {
+    im.more_contexts.push_back(std::make_unique<asio::io_context>(1));
+    im.keep_running.push_back(asio::make_work_guard(*im.more_contexts.back()));
+  }
   std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < im.options.io_threads; ++i) threads.emplace_back([&im] { im.ioc.run(); });
+  for (auto& context : im.more_contexts) threads.emplace_back([c = context.get()] { c->run(); });
   im.ioc.run();
   for (auto& t : threads) t.join();
 }
