@@ -200,6 +200,15 @@ measure() {  # REQUEST NAME ROUND
     "$round" "$req" "$name" "$rps" "$p50" "$p99" "$bad" "$errs" "$cpu"
 }
 
+# Warm-up, not counted: connections opened (a PostgreSQL pool connects on first use), caches filled.
+for n in "${NAMES[@]}"; do
+  for u in ${URLS[$n]}; do
+    wrk -t2 -c64 -d1s "$u/healthz" >/dev/null
+    wrk -t2 -c64 -d1s "$u$(path_of doctors)" >/dev/null
+    wrk -t2 -c64 -d1s -H "Cookie: ${COOKIES[$n]}" "$u$(path_of me)" >/dev/null
+  done
+done
+
 mkdir -p "$TMP/raw"
 echo "side_by_side: $("$BIN" version), ${DATABASE_URL%%:*}, $(nproc) cores shared with wrk, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "  wrk -t2 -c64 -d${SECONDS_PER_RUN}s --latency; $ROUNDS alternating rounds; servers: ${NAMES[*]}"

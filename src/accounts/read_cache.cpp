@@ -5,13 +5,16 @@
 
 namespace medcore::accounts {
 
-std::optional<ReadCache::Session> ReadCache::session(const std::string& token_hash, EpochMs now) const {
+std::optional<ReadCache::Session> ReadCache::session(const std::string& token_hash, EpochMs now,
+                                                     EpochMs touch_interval_ms) const {
   if (!enabled()) return std::nullopt;
   std::shared_ptr<const Session> found;
   {
     std::shared_lock lock(mu_);
     auto it = sessions_.find(token_hash);
-    if (it == sessions_.end() || !fresh(it->second.stored_at, now)) return std::nullopt;
+    if (it == sessions_.end()) return std::nullopt;
+    const bool slide_due = now - it->second.value->times.last_seen_at >= touch_interval_ms;
+    if (!usable(it->second, now, slide_due)) return std::nullopt;
     found = it->second.value;
   }
   return *found;  // copied outside the lock
@@ -24,14 +27,14 @@ void ReadCache::put_session(const std::string& token_hash, Session session, std:
   std::unique_lock lock(mu_);
   if (generation != generation_.load(std::memory_order_relaxed)) return;
   if (sessions_.size() >= kMaxSessions) sessions_.clear();
-  sessions_[token_hash] = {std::move(value), now};
+  store(sessions_[token_hash], std::move(value), now);
 }
 
 std::shared_ptr<const std::string> ReadCache::user_json(std::int64_t user_id, EpochMs now) const {
   if (!enabled()) return nullptr;
   std::shared_lock lock(mu_);
   auto it = users_.find(user_id);
-  if (it == users_.end() || !fresh(it->second.stored_at, now)) return nullptr;
+  if (it == users_.end() || !usable(it->second, now)) return nullptr;
   return it->second.value;
 }
 
@@ -41,14 +44,14 @@ void ReadCache::put_user_json(std::int64_t user_id, std::string json, std::uint6
   std::unique_lock lock(mu_);
   if (generation != generation_.load(std::memory_order_relaxed)) return;
   if (users_.size() >= kMaxUsers) users_.clear();
-  users_[user_id] = {std::move(value), now};
+  store(users_[user_id], std::move(value), now);
 }
 
 std::shared_ptr<const std::string> ReadCache::directory(const std::string& query_key, EpochMs now) const {
   if (!enabled()) return nullptr;
   std::shared_lock lock(mu_);
   auto it = directory_.find(query_key);
-  if (it == directory_.end() || !fresh(it->second.stored_at, now)) return nullptr;
+  if (it == directory_.end() || !usable(it->second, now)) return nullptr;
   return it->second.value;
 }
 
@@ -58,7 +61,7 @@ void ReadCache::put_directory(const std::string& query_key, std::string body, st
   std::unique_lock lock(mu_);
   if (generation != generation_.load(std::memory_order_relaxed)) return;
   if (directory_.size() >= kMaxDirectoryPages) directory_.clear();
-  directory_[query_key] = {std::move(value), now};
+  store(directory_[query_key], std::move(value), now);
 }
 
 void ReadCache::forget_sessions(const std::vector<std::int64_t>& session_ids) {

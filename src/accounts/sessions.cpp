@@ -90,10 +90,10 @@ http::MemoryAuth SessionAuthenticator::from_memory(const http::Request& request)
   if (!token) return {.known = true, .principal = std::nullopt};
   if (!cache_ || !cache_->enabled()) return {};
   const EpochMs now = now_ms();
-  auto found = cache_->session(crypto::sha256_hex(*token), now);
-  if (!found || !session_alive(found->times, std::nullopt, now) ||
-      session_needs_touch(session_policy(app_.config), found->times, now))
-    return {};
+  // The expiry slide (a write) is left to one request on a worker; the others are answered here
+  // meanwhile — the session is alive either way, the slide only moves its idle expiry on.
+  auto found = cache_->session(crypto::sha256_hex(*token), now, session_policy(app_.config).touch_interval_ms);
+  if (!found || !session_alive(found->times, std::nullopt, now)) return {};
   found->principal.session_token = std::move(*token);
   found->principal.via_cookie = via_cookie;
   return {.known = true, .principal = std::move(found->principal)};

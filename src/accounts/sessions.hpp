@@ -53,7 +53,8 @@ class SessionAuthenticator {
   // nullopt for no token, an unknown, revoked or expired one; never throws for bad input.
   std::optional<http::Principal> authenticate(const http::Request& request);
   // The cache's answer, for an I/O thread: known when no token is presented or the session is in
-  // the cache, alive and not due for its once-a-minute expiry slide (that write needs a worker).
+  // the cache and alive; when its once-a-minute expiry slide is due, one request is sent on to a
+  // worker (that write needs one) and the others are answered here meanwhile.
   http::MemoryAuth from_memory(const http::Request& request) const;
   // Of these sessions, the ones still alive, with who holds them (no token, no expiry slid): open
   // connections re-checked in bulk.
