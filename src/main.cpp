@@ -83,9 +83,10 @@ App open_app(Config config) {
 // Every route of the API, for the server and for `medcore routes` (which loads no models).
 void mount_all(http::Router& router, App& app, std::shared_ptr<const predictions::Models> models = nullptr,
                std::shared_ptr<chat::Hub> chat_hub = nullptr,
-               std::shared_ptr<const skin::Classifier> skin_classifier = nullptr) {
+               std::shared_ptr<const skin::Classifier> skin_classifier = nullptr,
+               std::shared_ptr<accounts::ReadCache> read_cache = nullptr) {
   ops::mount_ops(router, app);
-  accounts::mount_accounts(router, app, chat_hub);  // logouts and suspensions close chat sockets
+  accounts::mount_accounts(router, app, chat_hub, read_cache);  // logouts and suspensions close chat sockets
   audit::mount_audit(router, app);
   notify::mount_notify(router, app);
   appointments::mount_appointments(router, app);
@@ -135,7 +136,8 @@ int serve(Config config) {
                   [&] { return static_cast<double>(inference.queue_depth()); });
   http::Router router;
   auto chat_hub = std::make_shared<chat::Hub>();
-  mount_all(router, app, models, chat_hub, skin_classifier);
+  auto read_cache = std::make_shared<accounts::ReadCache>(c.read_cache_ms);
+  mount_all(router, app, models, chat_hub, skin_classifier, read_cache);
 
   // Client sockets get the descriptors the process does not need itself: three per pooled
   // database connection (SQLite: database, WAL, shared memory), then room for the PostgreSQL
@@ -171,8 +173,9 @@ int serve(Config config) {
                               .max_connections = max_connections,
                               .management_listen = management_listen};
   http::Server server(options, router, general, hashing, &inference);
-  auto authenticator = std::make_shared<accounts::SessionAuthenticator>(app);
-  server.set_authenticator([authenticator](const http::Request& r) { return authenticator->authenticate(r); });
+  auto authenticator = std::make_shared<accounts::SessionAuthenticator>(app, read_cache);
+  server.set_authenticator([authenticator](const http::Request& r) { return authenticator->authenticate(r); },
+                           [authenticator](const http::Request& r) { return authenticator->from_memory(r); });
   // Socket.IO at /socket.io/ (chat). Declared after the HTTP server: its sessions go first. On
   // PostgreSQL broadcasts fan out to every instance through LISTEN/NOTIFY.
   realtime::Options rt_options;
@@ -181,7 +184,8 @@ int serve(Config config) {
   if (app.db->dialect() == db::Dialect::postgresql)
     adapter = std::make_shared<realtime::PostgresAdapter>(
         db::postgres_connect_string(c.database_url, c.db_connect_timeout_seconds));
-  realtime::Server io(rt_options, adapter);
+  // The chat's "sessions ended / access revoked" notices from every instance reach the read cache too.
+  realtime::Server io(rt_options, chat::relay_access_changes(adapter, read_cache));
   auto chat_socket = chat::mount_socket(io, app, general, authenticator, chat_hub);
   metrics().gauge("medcore_chat_connections", "Sockets connected to the /chat namespace on this instance.",
                   [&io] { return static_cast<double>(io.of(chat::kNamespace).connected_count()); });

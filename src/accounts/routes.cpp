@@ -73,6 +73,41 @@ boost::json::object page_json(const Page<DoctorView>& page, const std::string& c
   return out;
 }
 
+// /api/v1/me's body from the serialised user: the same object Response::json would write.
+http::Response me_response(const std::string& user_json_text, const std::string& session_token) {
+  std::string body;
+  const std::string csrf = boost::json::serialize(boost::json::value(crypto::csrf_token_for(session_token)));
+  body.reserve(user_json_text.size() + csrf.size() + 32);
+  body.append(R"({"user":)").append(user_json_text).append(R"(,"csrf_token":)").append(csrf).append("}");
+  return http::Response::text(200, std::move(body), "application/json");
+}
+
+struct DirectoryQuery {
+  std::optional<std::string> specialty;
+  std::optional<std::string> q;
+  std::optional<std::string> cursor;
+  int limit = 0;
+  // The cache key: every input of the answer, separated by a byte no parameter can hold after
+  // parsing (text parameters are trimmed and length-checked, not filtered, hence \0).
+  std::string key() const {
+    std::string k;
+    for (const auto* part : {&specialty, &q, &cursor}) {
+      k += part->has_value() ? "=" + **part : std::string("-");
+      k += '\0';
+    }
+    return k + std::to_string(limit);
+  }
+};
+
+DirectoryQuery parse_directory_query(const http::Request& req) {
+  DirectoryQuery d;
+  d.specialty = text_param(req, "specialty", 60);
+  d.q = text_param(req, "q", 100);
+  d.limit = paging::parse_limit(req.query_param("limit"));
+  d.cursor = req.query_param("cursor");
+  return d;
+}
+
 SignupInput parse_signup(std::string_view body) {
   auto in = JsonInput::parse(body);
   SignupInput s;
@@ -121,8 +156,10 @@ SignupInput parse_signup(std::string_view body) {
 
 }  // namespace
 
-void mount_accounts(http::Router& router, App& app, std::shared_ptr<LiveAccess> live) {
-  auto svc = std::make_shared<AccountService>(app, std::move(live));
+void mount_accounts(http::Router& router, App& app, std::shared_ptr<LiveAccess> live,
+                    std::shared_ptr<ReadCache> cache) {
+  auto svc = std::make_shared<AccountService>(app, std::move(live), cache);
+  if (!cache) cache = std::make_shared<ReadCache>(0);  // disabled: every read goes to the database
   const http::RouteOptions hashing{.pool = http::Pool::auth, .auth_rate_limited = true, .authenticate = false};
   const http::RouteOptions hashing_signed_in{.pool = http::Pool::auth, .auth_rate_limited = true};
   const http::RouteOptions anyone{.authenticate = false};
@@ -160,13 +197,22 @@ void mount_accounts(http::Router& router, App& app, std::shared_ptr<LiveAccess> 
     return res;
   });
 
-  router.get("/api/v1/me", [svc](http::Context& ctx) {
-    const auto& p = ctx.user();
-    boost::json::object body;
-    body["user"] = user_json(svc->me(p.user_id), svc->config().currency);
-    body["csrf_token"] = crypto::csrf_token_for(p.session_token);
-    return http::Response::json(200, body);
-  });
+  router.get(
+      "/api/v1/me",
+      [svc, cache](http::Context& ctx) {
+        const auto& p = ctx.user();
+        const auto generation = cache->generation();
+        std::string user = boost::json::serialize(user_json(svc->me(p.user_id), svc->config().currency));
+        auto res = me_response(user, p.session_token);
+        cache->put_user_json(p.user_id, std::move(user), generation, now_ms());
+        return res;
+      },
+      http::RouteOptions{.from_memory = [cache](http::Context& ctx) -> std::optional<http::Response> {
+        if (!ctx.principal) return std::nullopt;
+        auto user = cache->user_json(ctx.principal->user_id, now_ms());
+        if (!user) return std::nullopt;
+        return me_response(*user, ctx.principal->session_token);
+      }});
 
   router.patch("/api/v1/me", [svc](http::Context& ctx) {
     const auto& p = ctx.user();
@@ -228,15 +274,19 @@ void mount_accounts(http::Router& router, App& app, std::shared_ptr<LiveAccess> 
 
   router.get(
       "/api/v1/doctors",
-      [svc](http::Context& ctx) {
-        const auto& req = ctx.request;
-        auto specialty = text_param(req, "specialty", 60);
-        auto q = text_param(req, "q", 100);
-        const int limit = paging::parse_limit(req.query_param("limit"));
-        auto page = svc->directory(std::move(specialty), std::move(q), req.query_param("cursor"), limit);
-        return http::Response::json(200, page_json(page, svc->config().currency, false));
+      [svc, cache](http::Context& ctx) {
+        auto query = parse_directory_query(ctx.request);
+        const auto generation = cache->generation();
+        auto page = svc->directory(query.specialty, query.q, query.cursor, query.limit);
+        auto res = http::Response::json(200, page_json(page, svc->config().currency, false));
+        cache->put_directory(query.key(), res.body, generation, now_ms());
+        return res;
       },
-      anyone);
+      http::RouteOptions{.authenticate = false, .from_memory = [cache](http::Context& ctx) -> std::optional<http::Response> {
+        auto body = cache->directory(parse_directory_query(ctx.request).key(), now_ms());
+        if (!body) return std::nullopt;
+        return http::Response::text(200, *body, "application/json");
+      }});
 
   router.get(
       "/api/v1/doctors/{id:int}",

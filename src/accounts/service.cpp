@@ -59,9 +59,10 @@ boost::json::value opt_json(const std::optional<std::string>& v) {
 
 }  // namespace
 
-AccountService::AccountService(App& app, std::shared_ptr<LiveAccess> live)
+AccountService::AccountService(App& app, std::shared_ptr<LiveAccess> live, std::shared_ptr<ReadCache> cache)
     : app_(app),
       live_(std::move(live)),
+      cache_(std::move(cache)),
       throttle_(ThrottleLimits{app.config.login_max_failures_account, app.config.login_max_failures_ip,
                                15 * 60 * 1000}) {}
 
@@ -146,6 +147,7 @@ void AccountService::logout(std::int64_t user_id, std::int64_t session_id, const
     store::revoke_session(sql, session_id, now_ms());
     audit::record(sql, entry(meta, "auth.logout", user_id));
   });
+  if (cache_) cache_->forget_sessions({session_id});  // refused here from the very next request
   if (live_) live_->sessions_ended({session_id}, kLoggedOut);
 }
 
@@ -192,6 +194,7 @@ void AccountService::reset_password(const std::string& token, const std::string&
     store::retire_reset_tokens(sql, *user_id, now);
     audit::record(sql, entry(meta, "auth.password_reset", *user_id, {{"sessions_revoked", revoked.size()}}));
   });
+  if (cache_) cache_->forget_sessions(revoked);
   if (live_) live_->sessions_ended(revoked, kPasswordReset);
 }
 
@@ -219,6 +222,7 @@ SignedIn AccountService::change_password(std::int64_t user_id, const std::string
     out.user = must_find_user(sql, user_id);
     return out;
   });
+  if (cache_) cache_->forget_sessions(revoked);
   if (live_) live_->sessions_ended(revoked, kPasswordChanged);
   return changed;
 }
@@ -243,10 +247,12 @@ User AccountService::patient_for(const http::Context& ctx, std::int64_t patient_
 }
 
 User AccountService::update_me(std::int64_t user_id, const store::ProfilePatch& patch) {
-  return app_.db->transaction([&](soci::session& sql) {
+  auto updated = app_.db->transaction([&](soci::session& sql) {
     store::update_profile(sql, user_id, patch, now_ms());
     return must_find_user(sql, user_id);
   });
+  if (cache_) cache_->forget_user(user_id);  // their /me, their name in sessions, a doctor's listing
+  return updated;
 }
 
 Page<DoctorView> AccountService::directory(std::optional<std::string> specialty, std::optional<std::string> q,
@@ -320,6 +326,7 @@ DoctorView AccountService::review_doctor(std::int64_t doctor_id, DoctorAction ac
                            {"login_url", app_.config.public_url + "/login"}}});
     return *view;
   });
+  if (cache_) cache_->forget_user(doctor_id);  // any transition changes the directory or the doctor's rights
   if (live_ && revokes_access(action)) live_->access_revoked(doctor_id);
   return reviewed;
 }

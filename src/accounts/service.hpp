@@ -9,6 +9,7 @@
 
 #include "accounts/live_access.hpp"
 #include "accounts/model.hpp"
+#include "accounts/read_cache.hpp"
 #include "accounts/sessions.hpp"
 #include "accounts/store.hpp"
 
@@ -54,7 +55,8 @@ struct Page {
 class AccountService {
  public:
   // `live` hears about sessions and rights that ended (after the commit); null: nobody listens.
-  explicit AccountService(App& app, std::shared_ptr<LiveAccess> live = nullptr);
+  // `cache` (may be null) forgets, after each commit, what the change made stale on this instance.
+  explicit AccountService(App& app, std::shared_ptr<LiveAccess> live = nullptr, std::shared_ptr<ReadCache> cache = nullptr);
 
   SignedIn signup(const SignupInput& input, const RequestMeta& meta);
   // 429 when throttled, 401 invalid-credentials for an unknown email or a wrong password.
@@ -92,6 +94,7 @@ class AccountService {
 
   App& app_;
   std::shared_ptr<LiveAccess> live_;
+  std::shared_ptr<ReadCache> cache_;
   LoginThrottle throttle_;
 };
 

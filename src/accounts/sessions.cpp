@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "accounts/read_cache.hpp"
 #include "accounts/store.hpp"
 #include "app/app.hpp"
 #include "core/crypto.hpp"
@@ -80,7 +81,23 @@ http::Principal principal_of(const store::SessionLookup& found) {
 
 }  // namespace
 
-SessionAuthenticator::SessionAuthenticator(App& app) : app_(app) {}
+SessionAuthenticator::SessionAuthenticator(App& app, std::shared_ptr<ReadCache> cache)
+    : app_(app), cache_(std::move(cache)) {}
+
+http::MemoryAuth SessionAuthenticator::from_memory(const http::Request& request) const {
+  bool via_cookie = false;
+  auto token = presented_token(request, via_cookie);
+  if (!token) return {.known = true, .principal = std::nullopt};
+  if (!cache_ || !cache_->enabled()) return {};
+  const EpochMs now = now_ms();
+  // The expiry slide (a write) is left to one request on a worker; the others are answered here
+  // meanwhile — the session is alive either way, the slide only moves its idle expiry on.
+  auto found = cache_->session(crypto::sha256_hex(*token), now, session_policy(app_.config).touch_interval_ms);
+  if (!found || !session_alive(found->times, std::nullopt, now)) return {};
+  found->principal.session_token = std::move(*token);
+  found->principal.via_cookie = via_cookie;
+  return {.known = true, .principal = std::move(found->principal)};
+}
 
 std::optional<http::Principal> SessionAuthenticator::authenticate(const http::Request& request) {
   bool via_cookie = false;
@@ -89,16 +106,20 @@ std::optional<http::Principal> SessionAuthenticator::authenticate(const http::Re
   const std::string hash = crypto::sha256_hex(*token);
   const SessionPolicy policy = session_policy(app_.config);
   const EpochMs now = now_ms();
+  const std::uint64_t generation = cache_ ? cache_->generation() : 0;
 
   return app_.db->read([&](soci::session& sql) -> std::optional<http::Principal> {
     auto found = store::find_session(sql, hash);
     if (!found || !session_alive(found->times, found->revoked_at, now)) return std::nullopt;
-    if (session_needs_touch(policy, found->times, now)) {
+    SessionTimes times = found->times;
+    if (session_needs_touch(policy, times, now)) {
       // Conditional on last_seen, so concurrent requests (and instances) write it once a minute.
-      store::touch_session(sql, found->session_id, now, slid_expiry(policy, found->times, now),
-                           now - policy.touch_interval_ms);
+      times.expires_at = slid_expiry(policy, times, now);
+      store::touch_session(sql, found->session_id, now, times.expires_at, now - policy.touch_interval_ms);
+      times.last_seen_at = now;
     }
     http::Principal p = principal_of(*found);
+    if (cache_) cache_->put_session(hash, ReadCache::Session{p, times}, generation, now);
     p.session_token = *token;
     p.via_cookie = via_cookie;
     return p;

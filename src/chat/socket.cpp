@@ -1,5 +1,6 @@
 #include "chat/socket.hpp"
 
+#include <charconv>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -15,6 +16,7 @@
 #include "core/problem.hpp"
 #include "core/worker_pool.hpp"
 #include "http/message.hpp"
+#include "realtime/adapter.hpp"
 #include "http/origin.hpp"
 #include "realtime/server.hpp"
 
@@ -491,6 +493,51 @@ void Hub::read(std::int64_t patient_id, std::int64_t doctor_id, std::int64_t con
   if (!io) return;
   io->of(kNamespace).to(conversation_room(conversation_id)).to(user_room(patient_id)).to(user_room(doctor_id))
       .emit("read", one(read_json(conversation_id, user_id, last_read_message_id)));
+}
+
+namespace {
+
+class AccessRelay final : public realtime::Adapter {
+ public:
+  AccessRelay(std::shared_ptr<realtime::Adapter> inner, std::shared_ptr<accounts::LiveAccess> also)
+      : inner_(std::move(inner)), also_(std::move(also)) {}
+  void start(Deliver deliver) override {
+    inner_->start([also = also_, deliver = std::move(deliver)](const realtime::BroadcastPacket& b) {
+      if (b.disconnect && b.nsp == kNamespace) tell(*also, b.rooms);
+      deliver(b);
+    });
+  }
+  void publish(const realtime::BroadcastPacket& packet) override { inner_->publish(packet); }
+  void stop() override { inner_->stop(); }
+
+ private:
+  // Hub::access_revoked addresses user:<id>, end_sessions session:<id> (chat/model.cpp).
+  static void tell(accounts::LiveAccess& also, const std::vector<std::string>& rooms) {
+    std::vector<std::int64_t> sessions;
+    for (const auto& room : rooms) {
+      const auto colon = room.find(':');
+      if (colon == std::string::npos) continue;
+      std::int64_t id = 0;
+      const char* first = room.data() + colon + 1;
+      const char* last = room.data() + room.size();
+      if (std::from_chars(first, last, id).ptr != last || id <= 0) continue;
+      const std::string_view kind(room.data(), colon);
+      if (kind == "user") also.access_revoked(id);
+      else if (kind == "session") sessions.push_back(id);
+    }
+    if (!sessions.empty()) also.sessions_ended(sessions, {});
+  }
+
+  std::shared_ptr<realtime::Adapter> inner_;
+  std::shared_ptr<accounts::LiveAccess> also_;
+};
+
+}  // namespace
+
+std::shared_ptr<realtime::Adapter> relay_access_changes(std::shared_ptr<realtime::Adapter> inner,
+                                                        std::shared_ptr<accounts::LiveAccess> also) {
+  if (!inner) inner = std::make_shared<realtime::InProcessAdapter>();
+  return std::make_shared<AccessRelay>(std::move(inner), std::move(also));
 }
 
 void Hub::access_revoked(std::int64_t user_id) {

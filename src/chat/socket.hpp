@@ -30,6 +30,7 @@ class SessionAuthenticator;
 }
 namespace realtime {
 class Server;
+class Adapter;
 }
 }  // namespace medcore
 
@@ -61,6 +62,12 @@ class SocketService {
   virtual ~SocketService() = default;
   virtual void stop() = 0;
 };
+
+// `inner` (null: the in-process adapter), with every "sessions ended" / "access revoked" broadcast
+// it delivers — from this instance or, through PostgreSQL, from another — also told to `also`
+// (the accounts read cache, which forgets those sessions and users): one signal for both.
+std::shared_ptr<realtime::Adapter> relay_access_changes(std::shared_ptr<realtime::Adapter> inner,
+                                                        std::shared_ptr<accounts::LiveAccess> also);
 
 // Declares "/chat" on `io` and attaches the hub to it.
 std::unique_ptr<SocketService> mount_socket(realtime::Server& io, App& app, WorkerPool& pool,

@@ -61,6 +61,7 @@ Config Config::from_environment() {
   read_string("MEDCORE_CURRENCY", c.currency);
   read_int("MEDCORE_SESSION_TTL", c.session_ttl_seconds, 60, 90LL * 24 * 3600);
   read_int("MEDCORE_SESSION_MAX", c.session_max_seconds, 60, 365LL * 24 * 3600);
+  read_int("MEDCORE_READ_CACHE_MS", c.read_cache_ms, 0, 60'000);
   read_int("MEDCORE_IO_THREADS", c.io_threads, 0, 256);
   read_int("MEDCORE_WORKERS", c.workers, 0, 1024);
   read_int("MEDCORE_HASH_WORKERS", c.hash_workers, 0, 64);

@@ -20,6 +20,7 @@ struct Config {
   std::string currency = "USD";                        // MEDCORE_CURRENCY
   long session_ttl_seconds = 12 * 3600;                // MEDCORE_SESSION_TTL: sliding idle lifetime
   long session_max_seconds = 30 * 24 * 3600;           // MEDCORE_SESSION_MAX: absolute lifetime
+  long read_cache_ms = 1000;                           // MEDCORE_READ_CACHE_MS: sessions, /me, directory kept in memory (0 = off)
   std::size_t io_threads = 0;                          // MEDCORE_IO_THREADS (0 = cores)
   std::size_t workers = 0;                             // MEDCORE_WORKERS (0 = max(4, 2 x cores))
   std::size_t hash_workers = 0;                        // MEDCORE_HASH_WORKERS (0 = max(1, cores / 2))

@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <vector>
 
@@ -32,6 +34,21 @@ bool base64url_decode(std::string_view text, std::string& out) {
 std::string random_token(std::size_t bytes) {
   std::string raw(bytes, '\0');
   randombytes_buf(raw.data(), raw.size());
+  return base64url(raw);
+}
+
+std::string stream_token12() {
+  struct Stream {
+    unsigned char key[crypto_stream_chacha20_KEYBYTES];
+    std::uint64_t counter = 0;
+    Stream() { randombytes_buf(key, sizeof key); }
+  };
+  thread_local Stream stream;
+  unsigned char nonce[crypto_stream_chacha20_NONCEBYTES] = {};
+  const std::uint64_t n = stream.counter++;
+  std::memcpy(nonce, &n, sizeof n);  // a fresh nonce per token: never the same keystream twice
+  std::string raw(12, '\0');
+  crypto_stream_chacha20(reinterpret_cast<unsigned char*>(raw.data()), raw.size(), nonce, stream.key);
   return base64url(raw);
 }
 

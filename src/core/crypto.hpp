@@ -9,6 +9,10 @@ namespace medcore::crypto {
 void init();
 // `bytes` random bytes as unpadded base64url (32 bytes -> 43 characters).
 std::string random_token(std::size_t bytes = 32);
+// 12 unpredictable bytes, base64url (like random_token(12)), from a per-thread ChaCha20 stream
+// keyed once from the system: no system call per token. For per-request ids, which need to be
+// unique and unguessable, not secret keys.
+std::string stream_token12();
 // SHA-256 of the input as lowercase hex: how tokens are stored at rest.
 std::string sha256_hex(std::string_view data);
 // Keyed BLAKE2b of `message` under `key`, base64url: derives per-session values (CSRF token).

@@ -38,15 +38,29 @@ void Metrics::observe_request(std::string_view route, std::string_view raw_metho
   key.append(route).push_back('\x1f');
   key.append(method).push_back('\x1f');
   key.append(std::to_string(status));
-  std::lock_guard lock(mutex_);
-  ++requests_[key];
-  auto it = latency_.find(route);
-  if (it == latency_.end()) it = latency_.emplace(std::string(route), Histogram{}).first;
+  Shard& shard = my_shard();
+  std::lock_guard lock(shard.mutex);
+  ++shard.requests[key];
+  auto it = shard.latency.find(route);
+  if (it == shard.latency.end()) it = shard.latency.emplace(std::string(route), Histogram{}).first;
   auto& h = it->second;
   for (std::size_t i = 0; i < kBucketCount; ++i)
     if (seconds <= kBuckets[i]) ++h.buckets[i];
   ++h.count;
   h.sum += seconds;
+}
+
+Metrics::Shard& Metrics::my_shard() {
+  // The instance id, not its address: another Metrics may later live at the same address.
+  thread_local std::uint64_t owner = 0;
+  thread_local Shard* shard = nullptr;
+  if (owner != id_) {
+    auto made = std::make_unique<Shard>();
+    std::lock_guard lock(mutex_);
+    shard = shards_.emplace_back(std::move(made)).get();
+    owner = id_;
+  }
+  return *shard;
 }
 
 void Metrics::gauge(std::string name, std::string help, std::function<double()> read) {
@@ -58,9 +72,21 @@ std::string Metrics::render() const {
   std::string out;
   char num[64];
   std::lock_guard lock(mutex_);
+  std::map<std::string, std::uint64_t, std::less<>> requests;
+  std::map<std::string, Histogram, std::less<>> latency;
+  for (const auto& shard : shards_) {
+    std::lock_guard shard_lock(shard->mutex);
+    for (const auto& [key, count] : shard->requests) requests[key] += count;
+    for (const auto& [route, h] : shard->latency) {
+      auto& sum = latency[route];
+      for (std::size_t i = 0; i < kBucketCount; ++i) sum.buckets[i] += h.buckets[i];
+      sum.count += h.count;
+      sum.sum += h.sum;
+    }
+  }
   out += "# HELP medcore_http_requests_total HTTP requests by route template, method and status.\n";
   out += "# TYPE medcore_http_requests_total counter\n";
-  for (const auto& [key, count] : requests_) {
+  for (const auto& [key, count] : requests) {
     auto a = key.find('\x1f');
     auto b = key.find('\x1f', a + 1);
     out += "medcore_http_requests_total{route=\"" + prometheus_label(key.substr(0, a)) + "\",method=\"" +
@@ -68,7 +94,7 @@ std::string Metrics::render() const {
   }
   out += "# HELP medcore_http_request_duration_seconds Time from request parsed to response written.\n";
   out += "# TYPE medcore_http_request_duration_seconds histogram\n";
-  for (const auto& [route, h] : latency_) {
+  for (const auto& [route, h] : latency) {
     const std::string label = "route=\"" + prometheus_label(route) + "\"";
     for (std::size_t i = 0; i < kBucketCount; ++i) {
       std::snprintf(num, sizeof num, "%g", kBuckets[i]);

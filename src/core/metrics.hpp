@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -38,9 +39,20 @@ class Metrics {
     std::string name, help;
     std::function<double()> read;
   };
-  mutable std::mutex mutex_;
-  std::map<std::string, std::uint64_t, std::less<>> requests_;  // key: route\x1fmethod\x1fstatus
-  std::map<std::string, Histogram, std::less<>> latency_;        // key: route
+  // One per thread that observes: every request counts under its own thread's lock, which no
+  // other thread takes except a scrape. One shared lock had the I/O threads queueing on each
+  // other (futex waits) for every request; render() adds the shards up.
+  struct Shard {
+    std::mutex mutex;
+    std::map<std::string, std::uint64_t, std::less<>> requests;  // key: route\x1fmethod\x1fstatus
+    std::map<std::string, Histogram, std::less<>> latency;        // key: route
+  };
+  Shard& my_shard();
+
+  const std::uint64_t id_ = next_id_.fetch_add(1);  // tells this instance's shards from another's
+  static inline std::atomic<std::uint64_t> next_id_{1};
+  mutable std::mutex mutex_;                     // shards_ and gauges_
+  std::vector<std::unique_ptr<Shard>> shards_;  // never shrinks while the instance lives
   std::vector<Gauge> gauges_;
 };
 

@@ -24,6 +24,13 @@ struct Principal {
   std::string name;
 };
 
+// What can be said about a request's session from memory alone, without blocking: `known` false
+// means only the full authenticator (on a worker, with the database) can tell.
+struct MemoryAuth {
+  bool known = false;
+  std::optional<Principal> principal;  // known and empty: no session presented
+};
+
 class PathParams {
  public:
   void add(std::string name, std::string value) { values_.emplace_back(std::move(name), std::move(value)); }

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,10 @@
 namespace medcore::http {
 
 using Handler = std::function<Response(Context&)>;
+// Answers a GET from memory on the I/O thread, or nullopt when it cannot (then `handler` runs on
+// the route's pool as usual). Must not block: no database, no file, no lock held for long. Its
+// principal comes from the server's memory authenticator only.
+using MemoryHandler = std::function<std::optional<Response>(Context&)>;
 
 enum class Pool {
   inline_io,  // runs on the I/O thread: must never block (health, metrics)
@@ -36,6 +41,7 @@ struct RouteOptions {
   bool authenticate = true;          // resolve the session before the handler
   bool json_body = true;             // a non-empty body must be application/json (415 otherwise)
   Listener listener = Listener::api;
+  MemoryHandler from_memory = {};    // optional: the hand-off-free answer (see above)
 };
 
 struct Route {

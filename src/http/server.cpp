@@ -200,6 +200,7 @@ struct Server::Impl {
   WorkerPool& auth;
   WorkerPool& inference;
   Authenticator authenticator;
+  MemoryAuthenticator memory_authenticator;
   std::vector<std::pair<std::string, RawHandler>> raw_handlers;
   std::vector<std::function<void()>> shutdown_hooks;
   // Declared before ioc: sessions still suspended when it is destroyed give their Slot back here.
@@ -208,7 +209,20 @@ struct Server::Impl {
   std::size_t open_total = 0;
   std::uint64_t refusals_unlogged = 0;
   std::chrono::steady_clock::time_point refusal_logged_at{};
-  asio::io_context ioc;
+  // One io_context per I/O thread, each run by its thread alone; a connection lives on one of
+  // them (round robin at accept), so its handlers are serialised without a strand, and no I/O
+  // thread takes another's scheduler lock or wakes it. With one io_context shared by every I/O
+  // thread, a cached read cost ~40 µs of server CPU; with one per thread ~25 µs (two
+  // processes of one thread each measured the same): the difference was lock hand-offs between
+  // the threads. `ioc` (the first) also runs the acceptors, signals and the shutdown.
+  asio::io_context ioc{1};
+  std::vector<std::unique_ptr<asio::io_context>> more_contexts;  // I/O threads 2..n
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
+  std::atomic<std::size_t> next_context{0};
+  asio::io_context& context_for_next_connection() {
+    const std::size_t i = next_context.fetch_add(1, std::memory_order_relaxed) % (more_contexts.size() + 1);
+    return i == 0 ? ioc : *more_contexts[i - 1];
+  }
   tcp::acceptor acceptor;
   tcp::acceptor management_acceptor;  // open when options.management_listen is set
   asio::signal_set signals;
@@ -246,6 +260,8 @@ struct Server::Impl {
   asio::awaitable<void> shutdown();
   Response dispatch_on_worker(Request& req, const Route& route, PathParams params, const std::string& request_id,
                               std::int64_t& user_id);
+  std::optional<Response> answer_from_memory(Request& req, const Route& route, const PathParams& params,
+                                             const std::string& request_id, std::int64_t& user_id);
 };
 
 asio::awaitable<Response> Server::Impl::run_on(WorkerPool& pool, std::function<Response()> work) {
@@ -298,6 +314,28 @@ Response Server::Impl::dispatch_on_worker(Request& req, const Route& route, Path
   }
 }
 
+// The hand-off-free path: most of a hot read's cost was the trip to a worker and back (futex
+// wake-ups, scheduler switches), not the read (docs/ARCHITECTURE.md, "Threads and blocking").
+std::optional<Response> Server::Impl::answer_from_memory(Request& req, const Route& route, const PathParams& params,
+                                                         const std::string& request_id, std::int64_t& user_id) {
+  if (!route.options.from_memory || (req.method != "GET" && req.method != "HEAD")) return std::nullopt;
+  std::optional<Principal> principal;
+  if (route.options.authenticate && authenticator) {
+    if (!memory_authenticator) return std::nullopt;
+    auto known = memory_authenticator(req);
+    if (!known.known) return std::nullopt;
+    principal = std::move(known.principal);
+  }
+  Context ctx{req, params, std::move(principal), request_id, route.pattern};
+  try {
+    auto answer = route.options.from_memory(ctx);
+    if (answer && ctx.principal) user_id = ctx.principal->user_id;
+    return answer;
+  } catch (const std::exception&) {
+    return std::nullopt;  // the worker path gives the same request its proper answer (400, ...)
+  }
+}
+
 asio::awaitable<Response> Server::Impl::handle(Request& req, RouteMatch& match, bool management,
                                                const std::string& request_id, std::int64_t& user_id) {
   try {
@@ -337,6 +375,7 @@ asio::awaitable<Response> Server::Impl::handle(Request& req, RouteMatch& match, 
         co_return problem_response(problems::unsupported_media_type("Send the body as application/json."), req.path,
                                    request_id);
     }
+    if (auto answer = answer_from_memory(req, route, match.params, request_id, user_id)) co_return std::move(*answer);
     if (route.options.pool == Pool::inline_io) {
       co_return dispatch_on_worker(req, route, std::move(match.params), request_id, user_id);
     }
@@ -434,7 +473,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket, [[maybe_unused]]
         auto incoming = parser.get()["X-Request-Id"];
         if (sane_request_id(incoming)) return std::string(incoming);
       }
-      return crypto::random_token(12);
+      return crypto::stream_token12();  // a getrandom() call per request was ~3 % of a cached read
     }();
     auto reply_and_close = [&](const Problem& p, std::string_view instance = "/") -> asio::awaitable<void> {
       Response r = problem_response(p, instance, request_id);
@@ -609,7 +648,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket, [[maybe_unused]]
 asio::awaitable<void> Server::Impl::accept_loop(tcp::acceptor& from, bool management) {
   bool accept_failing = false;
   for (;;) {
-    auto [ec, socket] = co_await from.async_accept(asio::make_strand(ioc), use_tuple);
+    auto [ec, socket] = co_await from.async_accept(context_for_next_connection(), use_tuple);
     if (ec) {
       if (stopping.load() || ec == asio::error::operation_aborted) co_return;
       // Out of file descriptors and the like: back off instead of spinning, and say so once.
@@ -649,6 +688,8 @@ asio::awaitable<void> Server::Impl::shutdown() {
     co_await tick.async_wait(use_tuple);
   }
   log::info("shutdown_finished", {{"abandoned", in_flight.load()}});
+  keep_running.clear();
+  for (auto& context : more_contexts) context->stop();
   ioc.stop();
 }
 
@@ -676,7 +717,10 @@ Server::Server(ServerOptions options, const Router& router, WorkerPool& general,
 
 Server::~Server() = default;
 
-void Server::set_authenticator(Authenticator authenticator) { impl_->authenticator = std::move(authenticator); }
+void Server::set_authenticator(Authenticator authenticator, MemoryAuthenticator from_memory) {
+  impl_->authenticator = std::move(authenticator);
+  impl_->memory_authenticator = std::move(from_memory);
+}
 
 void Server::mount_raw(std::string path_prefix, RawHandler handler) {
   impl_->raw_handlers.emplace_back(std::move(path_prefix), std::move(handler));
@@ -719,8 +763,12 @@ void Server::run() {
   });
   asio::co_spawn(im.ioc, im.accept_loop(im.acceptor, false), asio::detached);
   if (im.options.management_listen) asio::co_spawn(im.ioc, im.accept_loop(im.management_acceptor, true), asio::detached);
+  for (std::size_t i = 1; i < im.options.io_threads; ++i) {
+    im.more_contexts.push_back(std::make_unique<asio::io_context>(1));
+    im.keep_running.push_back(asio::make_work_guard(*im.more_contexts.back()));
+  }
   std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < im.options.io_threads; ++i) threads.emplace_back([&im] { im.ioc.run(); });
+  for (auto& context : im.more_contexts) threads.emplace_back([c = context.get()] { c->run(); });
   im.ioc.run();
   for (auto& t : threads) t.join();
 }

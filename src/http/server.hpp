@@ -41,6 +41,9 @@ struct ServerOptions {
 
 // Resolves the caller from the request (session cookie or bearer token). Runs on a worker.
 using Authenticator = std::function<std::optional<Principal>(const Request&)>;
+// The same from memory only, on an I/O thread (never blocks); `known` false sends the request to
+// the worker pool and the full authenticator.
+using MemoryAuthenticator = std::function<MemoryAuth(const Request&)>;
 
 class Server {
  public:
@@ -51,7 +54,7 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  void set_authenticator(Authenticator authenticator);
+  void set_authenticator(Authenticator authenticator, MemoryAuthenticator from_memory = {});
   // Every request whose path starts with `path_prefix` goes to `handler` with the raw stream.
   void mount_raw(std::string path_prefix, RawHandler handler);
   // Called once when a graceful shutdown starts (the acceptor is closed, in-flight requests are

@@ -2,6 +2,9 @@
 
 #include <boost/json.hpp>
 #include <map>
+#include <set>
+#include <thread>
+#include <vector>
 
 #include "core/crypto.hpp"
 #include "core/json_input.hpp"
@@ -305,6 +308,37 @@ TEST(Metrics, RendersPrometheusText) {
             std::string::npos);
   EXPECT_NE(text.find("medcore_test_gauge 3"), std::string::npos);
   EXPECT_EQ(prometheus_label("a\"b\\c"), "a\\\"b\\\\c");
+}
+
+TEST(Metrics, RequestsCountedOnSeveralThreadsAddUp) {
+  // Each thread counts into its own shard; a scrape must see the sum, and a second instance none of it.
+  Metrics m;
+  Metrics other;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 250; ++i) m.observe_request("/healthz", "GET", 200, 0.0001);
+    });
+  for (auto& t : threads) t.join();
+  m.observe_request("/healthz", "GET", 200, 0.0001);
+  const auto text = m.render();
+  EXPECT_NE(text.find(R"(medcore_http_requests_total{route="/healthz",method="GET",status="200"} 1001)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(medcore_http_request_duration_seconds_count{route="/healthz"} 1001)"), std::string::npos);
+  EXPECT_EQ(other.render().find("/healthz"), std::string::npos);
+}
+
+TEST(Crypto, StreamTokensAreUniqueBase64urlOfTwelveBytes) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 10'000; ++i) {
+    auto t = crypto::stream_token12();
+    ASSERT_EQ(t.size(), 16u);
+    ASSERT_EQ(t.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), std::string::npos) << t;
+    seen.insert(std::move(t));
+  }
+  std::string from_another_thread;
+  std::thread([&] { from_another_thread = crypto::stream_token12(); }).join();
+  seen.insert(from_another_thread);
+  EXPECT_EQ(seen.size(), 10'001u) << "no token repeats, within a thread or across threads";
 }
 
 TEST(Metrics, UnknownMethodsShareOneSeries) {
