@@ -136,7 +136,7 @@ int serve(Config config) {
                   [&] { return static_cast<double>(inference.queue_depth()); });
   http::Router router;
   auto chat_hub = std::make_shared<chat::Hub>();
-  auto read_cache = std::make_shared<accounts::ReadCache>(c.read_cache_ms);
+  auto read_cache = std::make_shared<accounts::ReadCache>(c.read_cache_ms, [&app] { return app.db->available(); });
   mount_all(router, app, models, chat_hub, skin_classifier, read_cache);
 
   // Client sockets get the descriptors the process does not need itself: three per pooled

@@ -7,7 +7,7 @@ namespace medcore::accounts {
 
 std::optional<ReadCache::Session> ReadCache::session(const std::string& token_hash, EpochMs now,
                                                      EpochMs touch_interval_ms) const {
-  if (!enabled()) return std::nullopt;
+  if (!answering()) return std::nullopt;
   std::shared_ptr<const Session> found;
   {
     std::shared_lock lock(mu_);
@@ -31,7 +31,7 @@ void ReadCache::put_session(const std::string& token_hash, Session session, std:
 }
 
 std::shared_ptr<const std::string> ReadCache::user_json(std::int64_t user_id, EpochMs now) const {
-  if (!enabled()) return nullptr;
+  if (!answering()) return nullptr;
   std::shared_lock lock(mu_);
   auto it = users_.find(user_id);
   if (it == users_.end() || !usable(it->second, now)) return nullptr;
@@ -48,7 +48,7 @@ void ReadCache::put_user_json(std::int64_t user_id, std::string json, std::uint6
 }
 
 std::shared_ptr<const std::string> ReadCache::directory(const std::string& query_key, EpochMs now) const {
-  if (!enabled()) return nullptr;
+  if (!answering()) return nullptr;
   std::shared_lock lock(mu_);
   auto it = directory_.find(query_key);
   if (it == directory_.end() || !usable(it->second, now)) return nullptr;

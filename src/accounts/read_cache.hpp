@@ -12,6 +12,7 @@
 // an exclusive one: nothing here blocks an I/O thread for long.
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -28,7 +29,11 @@ namespace medcore::accounts {
 
 class ReadCache final : public LiveAccess {
  public:
-  explicit ReadCache(EpochMs ttl_ms) : ttl_ms_(ttl_ms) {}
+  // `source_available` says whether the database answers (Database::available). While it does not,
+  // nothing is answered from memory: the instance is not ready, every other route answers 503
+  // not-ready, and the notices that keep the entries true (the LISTEN connection) are not arriving.
+  explicit ReadCache(EpochMs ttl_ms, std::function<bool()> source_available = {})
+      : ttl_ms_(ttl_ms), source_available_(std::move(source_available)) {}
   bool enabled() const { return ttl_ms_ > 0; }
 
   // Read before the database read whose result is then put: a forget in between (a logout that
@@ -101,7 +106,11 @@ class ReadCache final : public LiveAccess {
   }
   bool fresh(EpochMs stored_at, EpochMs now) const { return now - stored_at < ttl_ms_ && now >= stored_at; }
 
+  // Lookups answer only while enabled and the database is available (see the constructor).
+  bool answering() const { return enabled() && (!source_available_ || source_available_()); }
+
   const EpochMs ttl_ms_;
+  const std::function<bool()> source_available_;
   mutable std::shared_mutex mu_;
   std::atomic<std::uint64_t> generation_{0};
   std::unordered_map<std::string, Entry<Session>> sessions_;
