@@ -21,47 +21,24 @@ std::optional<ReadCache::Session> ReadCache::session(const std::string& token_ha
 }
 
 void ReadCache::put_session(const std::string& token_hash, Session session, std::uint64_t generation, EpochMs now) {
-  if (!enabled()) return;
   session.principal.session_token.clear();
-  auto value = std::make_shared<const Session>(std::move(session));
-  std::unique_lock lock(mu_);
-  if (generation != generation_.load(std::memory_order_relaxed)) return;
-  if (sessions_.size() >= kMaxSessions) sessions_.clear();
-  store(sessions_[token_hash], std::move(value), now);
+  put(sessions_, token_hash, std::move(session), kMaxSessions, generation, now);
 }
 
 std::shared_ptr<const std::string> ReadCache::user_json(std::int64_t user_id, EpochMs now) const {
-  if (!answering()) return nullptr;
-  std::shared_lock lock(mu_);
-  auto it = users_.find(user_id);
-  if (it == users_.end() || !usable(it->second, now)) return nullptr;
-  return it->second.value;
+  return lookup(users_, user_id, now);
 }
 
 void ReadCache::put_user_json(std::int64_t user_id, std::string json, std::uint64_t generation, EpochMs now) {
-  if (!enabled()) return;
-  auto value = std::make_shared<const std::string>(std::move(json));
-  std::unique_lock lock(mu_);
-  if (generation != generation_.load(std::memory_order_relaxed)) return;
-  if (users_.size() >= kMaxUsers) users_.clear();
-  store(users_[user_id], std::move(value), now);
+  put(users_, user_id, std::move(json), kMaxUsers, generation, now);
 }
 
 std::shared_ptr<const std::string> ReadCache::directory(const std::string& query_key, EpochMs now) const {
-  if (!answering()) return nullptr;
-  std::shared_lock lock(mu_);
-  auto it = directory_.find(query_key);
-  if (it == directory_.end() || !usable(it->second, now)) return nullptr;
-  return it->second.value;
+  return lookup(directory_, query_key, now);
 }
 
 void ReadCache::put_directory(const std::string& query_key, std::string body, std::uint64_t generation, EpochMs now) {
-  if (!enabled()) return;
-  auto value = std::make_shared<const std::string>(std::move(body));
-  std::unique_lock lock(mu_);
-  if (generation != generation_.load(std::memory_order_relaxed)) return;
-  if (directory_.size() >= kMaxDirectoryPages) directory_.clear();
-  store(directory_[query_key], std::move(value), now);
+  put(directory_, query_key, std::move(body), kMaxDirectoryPages, generation, now);
 }
 
 void ReadCache::forget_sessions(const std::vector<std::int64_t>& session_ids) {

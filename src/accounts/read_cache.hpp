@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -97,6 +98,29 @@ class ReadCache final : public LiveAccess {
   static constexpr std::size_t kMaxSessions = 100'000;
   static constexpr std::size_t kMaxUsers = 100'000;
   static constexpr std::size_t kMaxDirectoryPages = 2'000;
+
+  // The one way in and out of a map: answered only while answering(); a put is dropped when a
+  // forget came between its database read and now (the generation moved), and a full map is
+  // emptied rather than grown.
+  template <class Map>
+  auto lookup(const Map& map, const typename Map::key_type& key, EpochMs now) const
+      -> decltype(map.begin()->second.value) {
+    if (!answering()) return nullptr;
+    std::shared_lock lock(mu_);
+    auto it = map.find(key);
+    if (it == map.end() || !usable(it->second, now)) return nullptr;
+    return it->second.value;
+  }
+  template <class Map, class T>
+  void put(Map& map, const typename Map::key_type& key, T value, std::size_t max_entries, std::uint64_t generation,
+           EpochMs now) {
+    if (!enabled()) return;
+    auto shared = std::make_shared<const T>(std::move(value));
+    std::unique_lock lock(mu_);
+    if (generation != generation_.load(std::memory_order_relaxed)) return;
+    if (map.size() >= max_entries) map.clear();
+    store(map[key], std::move(shared), now);
+  }
 
   template <class T>
   static void store(Entry<T>& e, std::shared_ptr<const T> value, EpochMs now) {
