@@ -173,7 +173,8 @@ struct Engine::Impl {
   std::shared_ptr<EngineSession> create(eio::Transport transport, RequestInfo info,
                                         std::optional<eio::Packet> first = std::nullopt, std::string sid = {});
   asio::awaitable<void> heartbeat(std::shared_ptr<EngineSession> s, std::shared_ptr<Waker> w);
-  void incoming(const std::shared_ptr<EngineSession>& s, eio::Packet packet, bool& ok);
+  // One packet from the client: its type and data (without the type character).
+  void incoming(const std::shared_ptr<EngineSession>& s, eio::Type type, bool binary, std::string_view data, bool& ok);
 
   void add_cors(Response& res, const http::RawRequest& req) const;
   Response make(bhttp::status status, std::string body, std::string_view type, const http::RawRequest& req) const;
@@ -302,8 +303,9 @@ asio::awaitable<void> Engine::Impl::heartbeat(std::shared_ptr<EngineSession> s, 
   }
 }
 
-void Engine::Impl::incoming(const std::shared_ptr<EngineSession>& s, eio::Packet packet, bool& ok) {
-  switch (packet.type) {
+void Engine::Impl::incoming(const std::shared_ptr<EngineSession>& s, eio::Type type, bool binary,
+                            std::string_view data, bool& ok) {
+  switch (type) {
     case eio::Type::pong: {
       std::shared_ptr<Waker> hb;
       {
@@ -315,12 +317,12 @@ void Engine::Impl::incoming(const std::shared_ptr<EngineSession>& s, eio::Packet
       return;
     }
     case eio::Type::ping:
-      s->send(eio::Packet::text(eio::Type::pong, packet.view()));
+      s->send(eio::Packet::text(eio::Type::pong, data));
       return;
     case eio::Type::message: {
       std::lock_guard lock(s->inbound);
       if (s->closed()) return;
-      engine.handler_.on_message(s, std::move(packet));
+      engine.handler_.on_message(s, data, binary);
       return;
     }
     case eio::Type::close:
@@ -524,8 +526,8 @@ asio::awaitable<bool> Engine::Impl::post(std::shared_ptr<EngineSession> s, beast
   auto packets = eio::decode_payload(body);
   bool ok = packets.has_value();
   if (ok) {
-    for (auto& p : *packets) {
-      incoming(s, std::move(p), ok);
+    for (const auto& p : *packets) {
+      incoming(s, p.type, p.binary, p.view(), ok);
       if (!ok) break;
     }
   }
@@ -665,15 +667,16 @@ asio::awaitable<void> Engine::Impl::run_websocket(std::shared_ptr<EngineSession>
       break;
     }
     if (s->closed()) continue;  // the writer is closing the WebSocket; drain until it is
-    std::optional<eio::Packet> packet;
+    // Handed on from the read buffer itself: no copy of each frame into a packet of its own.
     const std::string_view data(static_cast<const char*>(frame.data().data()), frame.size());
-    if (ws.got_text()) {
-      packet = eio::decode_text(data);
+    bool ok = true;
+    if (!ws.got_text()) {
+      incoming(s, eio::Type::message, true, data, ok);
+    } else if (eio::valid_text(data)) {
+      incoming(s, static_cast<eio::Type>(data[0]), false, data.substr(1), ok);
     } else {
-      packet = eio::Packet::bytes(std::string(data));
+      ok = false;
     }
-    bool ok = packet.has_value();
-    if (ok) incoming(s, std::move(*packet), ok);
     if (!ok) s->close("parse error");
   }
   s->close_impl(reason, false);

@@ -50,12 +50,14 @@ struct RequestInfo {
 
 class EngineSession;
 
-// The layer above (Socket.IO). on_message runs under the session's `inbound` lock.
+// The layer above (Socket.IO). on_message runs under the session's `inbound` lock; `data` is a
+// message packet's data (without the type character), valid for the call only: a WebSocket
+// frame is handed over from the read buffer, without a copy.
 class EngineHandler {
  public:
   virtual ~EngineHandler() = default;
   virtual void on_open(const std::shared_ptr<EngineSession>& session) = 0;
-  virtual void on_message(const std::shared_ptr<EngineSession>& session, eio::Packet packet) = 0;
+  virtual void on_message(const std::shared_ptr<EngineSession>& session, std::string_view data, bool binary) = 0;
   virtual void on_close(const std::shared_ptr<EngineSession>& session, const std::string& reason) = 0;
 };
 

@@ -48,6 +48,8 @@ struct Packet {
 
 // WebSocket text frame / one polling record → packet; nullopt when malformed.
 std::optional<Packet> decode_text(std::string_view frame);
+// Whether a text frame is a well-formed packet (a known type character first).
+inline bool valid_text(std::string_view frame) { return !frame.empty() && frame[0] >= '0' && frame[0] <= '6'; }
 // A text frame: type character + data. (Binary packets go out as binary frames, unencoded.)
 std::string encode_text(const Packet& p);
 // Long-polling body: records separated by \x1e, binary records as 'b' + base64.

@@ -1,5 +1,6 @@
 #include "realtime/server.hpp"
 
+#include <boost/container/small_vector.hpp>
 #include <boost/json.hpp>
 #include <deque>
 
@@ -124,11 +125,10 @@ struct ServerImpl final : EngineHandler {
     });
   }
 
-  void on_message(const std::shared_ptr<EngineSession>& s, eio::Packet packet) override {
-    auto client = client_of(s);
+  void on_message(const std::shared_ptr<EngineSession>& s, std::string_view data, bool binary) override {
+    auto* client = static_cast<Client*>(s->attachment.get());  // kept alive by the session
     if (!client) return;
-    auto result = packet.binary ? client->decoder.feed_binary(std::string(packet.view()))
-                                : client->decoder.feed_text(packet.view());
+    auto result = binary ? client->decoder.feed_binary(std::string(data)) : client->decoder.feed_text(data);
     if (result.status == sio::Decoder::Status::need_more) return;
     if (result.status == sio::Decoder::Status::error) {
       log::debug("sio_parse_error", {{"sid", s->sid()}, {"error", result.error}});
@@ -301,7 +301,8 @@ struct ServerImpl final : EngineHandler {
     NamespaceImpl* ns = find_ns(b.nsp);
     if (!ns) return;
     if (b.disconnect) return disconnect_local(*ns, b);
-    std::vector<std::shared_ptr<EngineSession>> targets;
+    // Inline room for a conversation's few recipients: no allocation per broadcast.
+    boost::container::small_vector<std::shared_ptr<EngineSession>, 4> targets;
     {
       std::lock_guard lock(ns->mu);
       ns->rooms.for_each_selected(b.rooms, b.except_rooms, b.except_sid, [&](const std::string& sid) {
@@ -337,11 +338,11 @@ struct ServerImpl final : EngineHandler {
     }
   }
 
+  // The event name goes in front of the arguments' own array: an event handed on (as a relay
+  // does) still has the room its name took on arrival, so no new array is allocated.
   static sio::Packet event_packet(const std::string& nsp, const std::string& event, Payload payload) {
-    json::array data;
-    data.reserve(payload.args.size() + 1);
-    data.emplace_back(event);
-    for (auto& a : payload.args) data.push_back(std::move(a));
+    json::array data = std::move(payload.args);
+    data.insert(data.begin(), json::value(json::string_view(event), data.storage()));
     return sio::Packet{sio::Type::event, nsp, std::nullopt, json::value(std::move(data)),
                        std::move(payload.binaries)};
   }
