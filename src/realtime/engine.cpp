@@ -19,7 +19,10 @@ using namespace std::chrono_literals;
 namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 using Response = bhttp::response<bhttp::string_body>;
-using WebSocket = websocket::stream<beast::tcp_stream&>;
+// Over the socket itself rather than the HTTP connection's beast::tcp_stream: a WebSocket has no
+// stream timeout (expires_never; Beast's own idle timer applies), and the tcp_stream's layer
+// cost a composed operation with its own work guard and executor copies per read and per write.
+using WebSocket = websocket::stream<asio::ip::tcp::socket&>;
 }  // namespace
 
 // A wake-up for a parked coroutine, safe from any thread. Waiters always re-check the state they
@@ -557,7 +560,7 @@ void Engine::Impl::configure(WebSocket& ws, std::chrono::steady_clock::duration 
 asio::awaitable<bool> Engine::Impl::open_websocket(beast::tcp_stream& stream, const http::RawRequest& req,
                                                    RequestInfo info) {
   stream.expires_never();
-  WebSocket ws(stream);
+  WebSocket ws(stream.socket());
   configure(ws, websocket::stream_base::none());
   auto [ec] = co_await ws.async_accept(req, use_tuple);
   if (ec) co_return false;
@@ -583,7 +586,7 @@ asio::awaitable<bool> Engine::Impl::upgrade(std::shared_ptr<EngineSession> s, be
     co_return co_await send(stream, res);
   }
   stream.expires_never();
-  WebSocket ws(stream);
+  WebSocket ws(stream.socket());
   // The probe must finish within the upgrade timeout.
   configure(ws, options().upgrade_timeout);
   auto abandon = [&s] {
