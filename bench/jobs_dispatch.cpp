@@ -19,13 +19,13 @@
 #include <thread>
 #include <vector>
 
-#include "app/app.hpp"
-#include "core/crypto.hpp"
-#include "core/log.hpp"
-#include "core/time.hpp"
-#include "db/migrations.hpp"
-#include "jobs/jobs.hpp"
-#include "jobs/runner.hpp"
+#include "platform/app/app.hpp"
+#include "platform/core/crypto.hpp"
+#include "platform/core/log.hpp"
+#include "platform/core/time.hpp"
+#include "platform/db/migrations.hpp"
+#include "platform/jobs/jobs.hpp"
+#include "platform/jobs/runner.hpp"
 
 namespace {
 

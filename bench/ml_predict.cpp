@@ -8,7 +8,7 @@
 #include <chrono>
 #include <vector>
 
-#include "ml/predictor.hpp"
+#include "engines/ml/predictor.hpp"
 
 namespace {
 using medcore::ml::Predictor;

@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "skin/service.hpp"
+#include "features/skin/service.hpp"
 
 namespace {
 

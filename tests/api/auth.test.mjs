@@ -574,7 +574,7 @@ describe('reset-token hygiene', () => {
 });
 
 describe('common passwords', () => {
-  // Entries of the embedded list (src/accounts/common_passwords.txt), in other cases too.
+  // Entries of the embedded list (src/features/accounts/common_passwords.txt), in other cases too.
   it('sign-up refuses a common password: 422 on password, nothing written', async () => {
     for (const password of ['qwertyuiop', 'Password123', '1234567890']) {
       const before = count(server, 'users');

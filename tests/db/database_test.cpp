@@ -14,10 +14,10 @@
 #include <thread>
 #include <vector>
 
-#include "core/crypto.hpp"
-#include "db/database.hpp"
-#include "db/embedded_migrations.hpp"
-#include "db/migrations.hpp"
+#include "platform/core/crypto.hpp"
+#include "platform/db/database.hpp"
+#include "platform/db/embedded_migrations.hpp"
+#include "platform/db/migrations.hpp"
 #include "../support/test_database.hpp"
 
 namespace medcore::db {

@@ -11,9 +11,9 @@
 #include <thread>
 #include <vector>
 
-#include "core/crypto.hpp"
-#include "core/problem.hpp"
-#include "db/database.hpp"
+#include "platform/core/crypto.hpp"
+#include "platform/core/problem.hpp"
+#include "platform/db/database.hpp"
 #include "../support/tcp_proxy.hpp"
 #include "../support/test_database.hpp"
 

@@ -14,13 +14,13 @@
 #include <thread>
 #include <vector>
 
-#include "care/relationship.hpp"
-#include "chat/model.hpp"
-#include "chat/service.hpp"
-#include "core/problem.hpp"
-#include "core/time.hpp"
+#include "features/care/relationship.hpp"
+#include "features/chat/model.hpp"
+#include "features/chat/service.hpp"
+#include "platform/core/problem.hpp"
+#include "platform/core/time.hpp"
 #include "fixture.hpp"
-#include "notify/delivery.hpp"
+#include "platform/notify/delivery.hpp"
 
 namespace medcore::chat {
 namespace {

@@ -6,9 +6,9 @@
 #include <chrono>
 #include <cstdlib>
 
-#include "core/crypto.hpp"
-#include "core/log.hpp"
-#include "db/migrations.hpp"
+#include "platform/core/crypto.hpp"
+#include "platform/core/log.hpp"
+#include "platform/db/migrations.hpp"
 #include "../support/test_database.hpp"
 
 namespace medcore::testing {

@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "app/app.hpp"
-#include "db/database.hpp"
+#include "platform/app/app.hpp"
+#include "platform/db/database.hpp"
 
 namespace medcore::testing {
 

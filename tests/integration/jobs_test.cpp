@@ -12,11 +12,11 @@
 #include <string>
 #include <thread>
 
-#include "core/time.hpp"
+#include "platform/core/time.hpp"
 #include "fixture.hpp"
-#include "jobs/cleanup.hpp"
-#include "jobs/jobs.hpp"
-#include "jobs/runner.hpp"
+#include "platform/jobs/cleanup.hpp"
+#include "platform/jobs/jobs.hpp"
+#include "platform/jobs/runner.hpp"
 
 namespace medcore::jobs {
 namespace {

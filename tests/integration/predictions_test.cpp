@@ -13,12 +13,12 @@
 #include <thread>
 #include <vector>
 
-#include "core/problem.hpp"
-#include "core/time.hpp"
+#include "platform/core/problem.hpp"
+#include "platform/core/time.hpp"
 #include "fixture.hpp"
-#include "http/router.hpp"
-#include "predictions/routes.hpp"
-#include "predictions/service.hpp"
+#include "platform/http/router.hpp"
+#include "features/predictions/routes.hpp"
+#include "features/predictions/service.hpp"
 
 namespace medcore::predictions {
 namespace {

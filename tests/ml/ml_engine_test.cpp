@@ -1,4 +1,4 @@
-// src/ml with XGBoost and the committed models in models/: determinism, SHAP additivity,
+// src/engines/ml with XGBoost and the committed models in models/: determinism, SHAP additivity,
 // prediction + explanation, input validation, thread safety, and a sanity score of every
 // committed model on its full data set (skipped when ../shared/datasets is not there).
 #include <gtest/gtest.h>
@@ -8,12 +8,12 @@
 #include <filesystem>
 #include <thread>
 
-#include "core/problem.hpp"
-#include "ml/csv.hpp"
-#include "ml/folds.hpp"
-#include "ml/metrics.hpp"
-#include "ml/predictor.hpp"
-#include "ml/xgb.hpp"
+#include "platform/core/problem.hpp"
+#include "engines/ml/csv.hpp"
+#include "engines/ml/folds.hpp"
+#include "engines/ml/metrics.hpp"
+#include "engines/ml/predictor.hpp"
+#include "engines/ml/xgb.hpp"
 
 using namespace medcore;
 using namespace medcore::ml;

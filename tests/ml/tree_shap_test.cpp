@@ -1,4 +1,4 @@
-// The hand-written TreeSHAP (src/ml/tree_shap.cpp) against XGBoost's own contribution prediction,
+// The hand-written TreeSHAP (src/engines/ml/tree_shap.cpp) against XGBoost's own contribution prediction,
 // on the committed tree models and on models trained here with deeper trees (direct, untabled path),
 // for random rows that include missing values and values exactly on split thresholds.
 #include <gtest/gtest.h>
@@ -9,9 +9,9 @@
 #include <filesystem>
 #include <random>
 
-#include "ml/csv.hpp"
-#include "ml/tree_shap.hpp"
-#include "ml/xgb.hpp"
+#include "engines/ml/csv.hpp"
+#include "engines/ml/tree_shap.hpp"
+#include "engines/ml/xgb.hpp"
 
 using namespace medcore::ml;
 

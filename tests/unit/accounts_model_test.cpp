@@ -2,9 +2,9 @@
 
 #include <boost/json.hpp>
 
-#include "accounts/model.hpp"
-#include "core/paging.hpp"
-#include "core/problem.hpp"
+#include "features/accounts/model.hpp"
+#include "platform/core/paging.hpp"
+#include "platform/core/problem.hpp"
 
 using namespace medcore;
 using namespace medcore::accounts;

@@ -1,13 +1,13 @@
 // Slots from weekly hours and exceptions, across daylight-saving switches; free slots, nearest
-// alternatives, clock parsing, iCalendar (src/appointments/model.hpp).
+// alternatives, clock parsing, iCalendar (src/features/appointments/model.hpp).
 #include <gtest/gtest.h>
 
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "appointments/model.hpp"
-#include "core/time.hpp"
+#include "features/appointments/model.hpp"
+#include "platform/core/time.hpp"
 
 namespace medcore::appointments {
 namespace {

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "chat/model.hpp"
+#include "features/chat/model.hpp"
 
 using namespace medcore::chat;
 

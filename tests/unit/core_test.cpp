@@ -6,13 +6,13 @@
 #include <thread>
 #include <vector>
 
-#include "core/crypto.hpp"
-#include "core/json_input.hpp"
-#include "core/metrics.hpp"
-#include "core/problem.hpp"
-#include "core/rate_limiter.hpp"
-#include "core/text.hpp"
-#include "core/time.hpp"
+#include "platform/core/crypto.hpp"
+#include "platform/core/json_input.hpp"
+#include "platform/core/metrics.hpp"
+#include "platform/core/problem.hpp"
+#include "platform/core/rate_limiter.hpp"
+#include "platform/core/text.hpp"
+#include "platform/core/time.hpp"
 
 using namespace medcore;
 

@@ -3,8 +3,8 @@
 
 #include <stdexcept>
 
-#include "http/framing.hpp"
-#include "http/origin.hpp"
+#include "platform/http/framing.hpp"
+#include "platform/http/origin.hpp"
 
 using namespace medcore::http;
 

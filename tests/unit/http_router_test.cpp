@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "core/problem.hpp"
-#include "http/router.hpp"
+#include "platform/core/problem.hpp"
+#include "platform/http/router.hpp"
 
 using namespace medcore::http;
 

@@ -1,11 +1,11 @@
-// Cron rules and retry backoff (src/jobs/model.hpp).
+// Cron rules and retry backoff (src/platform/jobs/model.hpp).
 #include <gtest/gtest.h>
 
 #include <stdexcept>
 #include <string>
 
-#include "core/time.hpp"
-#include "jobs/model.hpp"
+#include "platform/core/time.hpp"
+#include "platform/jobs/model.hpp"
 
 namespace medcore::jobs {
 namespace {

@@ -4,10 +4,10 @@
 #include <cmath>
 #include <set>
 
-#include "ml/csv.hpp"
-#include "ml/folds.hpp"
-#include "ml/metrics.hpp"
-#include "ml/schema.hpp"
+#include "engines/ml/csv.hpp"
+#include "engines/ml/folds.hpp"
+#include "engines/ml/metrics.hpp"
+#include "engines/ml/schema.hpp"
 
 using namespace medcore::ml;
 

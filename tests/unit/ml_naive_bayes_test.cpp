@@ -1,10 +1,10 @@
-// The naive Bayes of src/ml against numbers worked out by hand.
+// The naive Bayes of src/engines/ml against numbers worked out by hand.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 #include <cmath>
 
-#include "ml/naive_bayes.hpp"
+#include "engines/ml/naive_bayes.hpp"
 
 using namespace medcore::ml;
 

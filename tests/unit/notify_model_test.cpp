@@ -3,8 +3,8 @@
 
 #include <boost/json.hpp>
 
-#include "notify/model.hpp"
-#include "notify/outbox.hpp"
+#include "platform/notify/model.hpp"
+#include "platform/notify/outbox.hpp"
 
 using namespace medcore::notify;
 

@@ -2,8 +2,8 @@
 // background loops' pacing and the 503 every route answers.
 #include <gtest/gtest.h>
 
-#include "core/outage_backoff.hpp"
-#include "core/problem.hpp"
+#include "platform/core/outage_backoff.hpp"
+#include "platform/core/problem.hpp"
 
 namespace medcore {
 namespace {

@@ -1,7 +1,7 @@
 // Predictions, the pure part: age from a date of birth, confidence wording, pre-fill rules.
 #include <gtest/gtest.h>
 
-#include "predictions/model.hpp"
+#include "features/predictions/model.hpp"
 
 using namespace medcore::predictions;
 using namespace date::literals;

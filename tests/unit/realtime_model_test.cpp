@@ -6,7 +6,7 @@
 #include <random>
 #include <tuple>
 
-#include "realtime/model.hpp"
+#include "platform/realtime/model.hpp"
 
 using namespace medcore::realtime;
 namespace json = boost::json;

@@ -1,7 +1,7 @@
-// The skin check's rules (src/skin/model.*): what a patient is told for a set of probabilities.
+// The skin check's rules (src/features/skin/model.*): what a patient is told for a set of probabilities.
 #include <gtest/gtest.h>
 
-#include "skin/model.hpp"
+#include "features/skin/model.hpp"
 
 using namespace medcore::skin;
 

@@ -1,4 +1,4 @@
-// Image decoding and resampling (src/vision/image.*): what an upload may be, and that the
+// Image decoding and resampling (src/engines/vision/image.*): what an upload may be, and that the
 // network sees the same pixels whatever the photo's size and format.
 #include <gtest/gtest.h>
 #include <png.h>
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <numeric>
 
-#include "vision/image.hpp"
+#include "engines/vision/image.hpp"
 
 using namespace medcore::vision;
 

@@ -1,11 +1,11 @@
-// Multi-class scores (src/vision/multiclass_metrics.*) on cases small enough to check by hand.
+// Multi-class scores (src/engines/vision/multiclass_metrics.*) on cases small enough to check by hand.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 
-#include "vision/multiclass_metrics.hpp"
-#include "vision/skin_referral.hpp"
+#include "engines/vision/multiclass_metrics.hpp"
+#include "engines/vision/skin_referral.hpp"
 
 using namespace medcore::vision;
 

@@ -1,0 +1,38 @@
+#include "platform/http/context.hpp"
+
+#include <stdexcept>
+
+#include "platform/core/problem.hpp"
+
+namespace medcore::http {
+
+std::int64_t PathParams::integer(std::string_view name) const {
+  return std::stoll(text(name));  // the router only matched digits that fit
+}
+
+const std::string& PathParams::text(std::string_view name) const {
+  for (const auto& [k, v] : values_)
+    if (k == name) return v;
+  throw std::logic_error("route has no path parameter " + std::string(name));
+}
+
+const Principal& Context::user() const {
+  if (!principal) throw problems::unauthenticated();
+  return *principal;
+}
+
+const Principal& Context::require_role(std::initializer_list<std::string_view> roles) const {
+  const auto& p = user();
+  for (auto r : roles) {
+    if (p.role != r) continue;
+    if (p.role == "doctor" && p.doctor_status != "approved")
+      throw Problem(403, "doctor-not-approved", "Doctor account not approved",
+                    "An administrator must approve your account first (status: " + p.doctor_status + ").");
+    return p;
+  }
+  throw problems::forbidden();
+}
+
+const Principal& Context::require_approved_doctor() const { return require_role({"doctor"}); }
+
+}  // namespace medcore::http
