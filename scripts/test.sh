@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test run, as `make test` and CI do it:
-#   1. install dependencies            5. a private PostgreSQL 15 cluster (scripts/pg.sh)
+#   1. install dependencies, layout    5. a private PostgreSQL 15 cluster (scripts/pg.sh)
 #   2. build build/ (-Werror)          6. medcore_db_tests, then medcore_integration_tests, on SQLite and PostgreSQL
 #   3. build + run ASan/UBSan units    7. the Node API suite (tests/api) on SQLite, then on PostgreSQL
 #   4. ctest (unit tests) in build/    8. stop PostgreSQL
@@ -122,6 +122,9 @@ skip() {
 
 # --- build ----------------------------------------------------------------------------------
 step "install dependencies" scripts/install-deps.sh
+# The dependency rules of src/ (platform / engines / features), from the #include lines: seconds,
+# so before the builds.
+suite "layout (include direction)" node --test tests/layout/
 step "build build/ (-Werror)" scripts/build.sh build -DMEDCORE_WERROR=ON
 step "build build-asan/ (ASan+UBSan)" \
   env BUILD_TYPE=Debug scripts/build.sh build-asan -DMEDCORE_SANITIZE=ON --target medcore_unit_tests
