@@ -112,7 +112,7 @@ SignupInput parse_signup(std::string_view body) {
   auto in = JsonInput::parse(body);
   SignupInput s;
   const auto role_text = in.one_of("role", {to_string(Role::patient), to_string(Role::doctor)}, true);
-  const auto role = role_text ? parse_role(*role_text) : std::nullopt;
+  const auto role = parse_role(role_text.value_or(""));
   auto name = read_name(in, "name", true);
   auto email = in.email("email", true);
   auto password = read_new_password(in, "password", true);

@@ -202,7 +202,7 @@ void mount_appointments(http::Router& router, App& app) {
         in.fail("date", "must be between yesterday and a year from today");
     }
     const auto kind_text = in.one_of("kind", {to_string(ExceptionKind::off), to_string(ExceptionKind::extra)}, true);
-    const auto kind = kind_text ? parse_exception_kind(*kind_text) : std::nullopt;
+    const auto kind = parse_exception_kind(kind_text.value_or(""));
     std::optional<int> start, end;
     if (const auto* v = in.raw("start"); v && !v->is_null()) {
       if (v->is_string()) start = parse_clock(v->get_string(), false);

@@ -212,7 +212,7 @@ Service::ExceptionChange Service::add_exception(const Caller& doctor, ScheduleEx
     if (auto schedule = store::load_schedule(sql, doctor.user_id, utc_date(now - kDay), "9999-12-31"))
       out.outside_hours = outside(*schedule, store::upcoming_for_doctor(sql, doctor.user_id, now, 1000));
     audit::record(sql, entry(doctor, "appointments.exception_added", doctor.user_id,
-                             {{"exception_id", exception.id}, {"date", exception.local_date}, {"kind", exception.kind}}));
+                             {{"exception_id", exception.id}, {"date", exception.local_date}, {"kind", to_string(exception.kind)}}));
   });
   return out;
 }
