@@ -50,7 +50,7 @@ class ChatTest : public testing::DatabaseFixture {
             soci::use(id), soci::use(status);
       return id;
     });
-    return Caller{user_id, role, name};
+    return Caller{user_id, *parse_role(role), name};
   }
 
   void book(long long doctor, long long patient, const std::string& status) {
@@ -126,7 +126,7 @@ TEST_F(ChatTest, ParticipantsOnly) {
     EXPECT_EQ(status_of([&] { svc_->mark_read(outsider, conv.id, 1); }), 404);
   }
   // A patient id used as if it were a doctor's does not open the conversation either.
-  EXPECT_EQ(status_of([&] { svc_->get(Caller{patient.user_id, "doctor", ""}, conv.id); }), 404);
+  EXPECT_EQ(status_of([&] { svc_->get(Caller{patient.user_id, Role::doctor, ""}, conv.id); }), 404);
   EXPECT_EQ(count("SELECT count(*) FROM messages"), 1);
 }
 

@@ -111,8 +111,8 @@ class PredictionsTest : public testing::DatabaseFixture {
   static http::Principal as(long long id, const std::string& role, const std::string& status = "") {
     http::Principal p;
     p.user_id = id;
-    p.role = role;
-    p.doctor_status = status;
+    p.role = *parse_role(role);  // the fixtures' rows spell roles and statuses as stored
+    if (!status.empty()) p.doctor_status = *parse_doctor_status(status);
     return p;
   }
 

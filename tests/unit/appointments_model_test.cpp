@@ -92,9 +92,9 @@ TEST(AppointmentSlots, NewYorkFallBackMondayKeepsLocalNineOClock) {
 
 TEST(AppointmentSlots, ExceptionsTakeDaysOffAndAddHours) {
   Schedule s = berlin_mornings();
-  s.exceptions = {{1, "2026-03-23", "off", std::nullopt, std::nullopt, "holiday"},
-                  {2, "2026-03-30", "off", 10 * 60, 11 * 60, "meeting"},
-                  {3, "2026-03-31", "extra", 14 * 60, 15 * 60, "extra clinic"}};
+  s.exceptions = {{1, "2026-03-23", ExceptionKind::off, std::nullopt, std::nullopt, "holiday"},
+                  {2, "2026-03-30", ExceptionKind::off, 10 * 60, 11 * 60, "meeting"},
+                  {3, "2026-03-31", ExceptionKind::extra, 14 * 60, 15 * 60, "extra clinic"}};
   auto slots = slots_between(s, at("2026-03-23T00:00:00Z"), at("2026-04-01T00:00:00Z"));
   EXPECT_EQ(starts(slots), (std::vector<std::string>{"2026-03-30T07:00:00.000Z", "2026-03-30T07:30:00.000Z",
                                                      "2026-03-30T09:00:00.000Z", "2026-03-30T09:30:00.000Z",
@@ -103,7 +103,7 @@ TEST(AppointmentSlots, ExceptionsTakeDaysOffAndAddHours) {
 
 TEST(AppointmentSlots, ExtraHoursOverlappingWeeklyHoursAreMergedNotDoubled) {
   Schedule s = berlin_mornings();
-  s.exceptions = {{1, "2026-03-23", "extra", 11 * 60, 13 * 60, ""}};
+  s.exceptions = {{1, "2026-03-23", ExceptionKind::extra, 11 * 60, 13 * 60, ""}};
   auto slots = slots_between(s, at("2026-03-23T00:00:00Z"), at("2026-03-24T00:00:00Z"));
   EXPECT_EQ(slots.size(), 8u);  // 09:00–13:00
 }
@@ -171,9 +171,9 @@ TEST(AppointmentRules, BookingWindowAndCutoff) {
   EXPECT_FALSE(w.contains(at("2026-05-22T08:30:00Z")));
   EXPECT_TRUE(before_cutoff(now, at("2026-03-24T08:00:00Z"), 24 * 60));
   EXPECT_FALSE(before_cutoff(now, at("2026-03-24T07:59:00Z"), 24 * 60));
-  EXPECT_FALSE(may_mark_outcome("booked", now, now + 1));
-  EXPECT_TRUE(may_mark_outcome("booked", now, now));
-  EXPECT_FALSE(may_mark_outcome("cancelled", now, now - 1));
+  EXPECT_FALSE(may_mark_outcome(AppointmentStatus::booked, now, now + 1));
+  EXPECT_TRUE(may_mark_outcome(AppointmentStatus::booked, now, now));
+  EXPECT_FALSE(may_mark_outcome(AppointmentStatus::cancelled, now, now - 1));
 }
 
 TEST(AppointmentRules, ClockTimes) {

@@ -3,6 +3,8 @@
 #include "features/chat/model.hpp"
 
 using namespace medcore::chat;
+using medcore::DoctorStatus;
+using medcore::Role;
 
 TEST(ChatModel, TextIsTrimmedAndChecked) {
   EXPECT_EQ(*check_text("  hello \n").text, "hello");
@@ -68,10 +70,12 @@ TEST(ChatModel, Rooms) {
 }
 
 TEST(ChatModel, PatientsAndApprovedDoctorsMayChat) {
-  EXPECT_TRUE(may_chat("patient", ""));
-  EXPECT_TRUE(may_chat("doctor", "approved"));
-  for (auto status : {"pending", "rejected", "suspended", ""}) EXPECT_FALSE(may_chat("doctor", status)) << status;
-  EXPECT_FALSE(may_chat("admin", ""));
+  EXPECT_TRUE(may_chat(Role::patient, std::nullopt));
+  EXPECT_TRUE(may_chat(Role::doctor, DoctorStatus::approved));
+  for (auto status : {std::optional(DoctorStatus::pending), std::optional(DoctorStatus::rejected),
+                      std::optional(DoctorStatus::suspended), std::optional<DoctorStatus>()})
+    EXPECT_FALSE(may_chat(Role::doctor, status)) << (status ? to_string(*status) : "none");
+  EXPECT_FALSE(may_chat(Role::admin, std::nullopt));
 }
 
 TEST(ChatModel, PresenceNeedsARecentRefresh) {

@@ -4,6 +4,8 @@
 #include "platform/http/router.hpp"
 
 using namespace medcore::http;
+using medcore::DoctorStatus;
+using medcore::Role;
 
 namespace {
 Handler named(std::string name) {
@@ -98,23 +100,23 @@ TEST(Context, RoleChecksAnswer401Then403) {
   Request q;
   Context anonymous{q, {}, std::nullopt, "rid", "/x"};
   try {
-    anonymous.require_role({"admin"});
+    anonymous.require_role({Role::admin});
     FAIL();
   } catch (const medcore::Problem& p) {
     EXPECT_EQ(p.status(), 401);
   }
   Principal patient;
-  patient.role = "patient";
+  patient.role = Role::patient;
   Context signed_in{q, {}, patient, "rid", "/x"};
   try {
-    signed_in.require_role({"admin"});
+    signed_in.require_role({Role::admin});
     FAIL();
   } catch (const medcore::Problem& p) {
     EXPECT_EQ(p.status(), 403);
   }
   Principal doctor;
-  doctor.role = "doctor";
-  doctor.doctor_status = "pending";
+  doctor.role = Role::doctor;
+  doctor.doctor_status = DoctorStatus::pending;
   Context pending{q, {}, doctor, "rid", "/x"};
   try {
     pending.require_approved_doctor();
@@ -127,31 +129,31 @@ TEST(Context, RoleChecksAnswer401Then403) {
 // Every route that admits doctors checks approval, not only the ones that remember to.
 TEST(Context, ARouteForPatientsAndDoctorsRefusesDoctorsNotApproved) {
   Request q;
-  for (const char* status : {"pending", "rejected", "suspended"}) {
+  for (const DoctorStatus status : {DoctorStatus::pending, DoctorStatus::rejected, DoctorStatus::suspended}) {
     Principal doctor;
-    doctor.role = "doctor";
+    doctor.role = Role::doctor;
     doctor.doctor_status = status;
     Context ctx{q, {}, doctor, "rid", "/x"};
     try {
-      ctx.require_role({"patient", "doctor"});
-      ADD_FAILURE() << status << " doctor admitted";
+      ctx.require_role({Role::patient, Role::doctor});
+      ADD_FAILURE() << to_string(status) << " doctor admitted";
     } catch (const medcore::Problem& p) {
-      EXPECT_EQ(p.status(), 403) << status;
-      EXPECT_EQ(p.slug(), "doctor-not-approved") << status;
+      EXPECT_EQ(p.status(), 403) << to_string(status);
+      EXPECT_EQ(p.slug(), "doctor-not-approved") << to_string(status);
     }
     // A route that does not admit doctors answers as to anyone of the wrong role.
     try {
-      ctx.require_role({"patient"});
-      ADD_FAILURE() << status << " doctor admitted as a patient";
+      ctx.require_role({Role::patient});
+      ADD_FAILURE() << to_string(status) << " doctor admitted as a patient";
     } catch (const medcore::Problem& p) {
-      EXPECT_EQ(p.slug(), "forbidden") << status;
+      EXPECT_EQ(p.slug(), "forbidden") << to_string(status);
     }
   }
   Principal approved;
-  approved.role = "doctor";
-  approved.doctor_status = "approved";
+  approved.role = Role::doctor;
+  approved.doctor_status = DoctorStatus::approved;
   Context ok{q, {}, approved, "rid", "/x"};
-  EXPECT_EQ(&ok.require_role({"patient", "doctor"}), &*ok.principal);
+  EXPECT_EQ(&ok.require_role({Role::patient, Role::doctor}), &*ok.principal);
   EXPECT_EQ(&ok.require_approved_doctor(), &*ok.principal);
 }
 

@@ -54,9 +54,9 @@ std::shared_ptr<const Predictor> Predictor::load(const std::string& dir, const s
 }
 
 std::string Predictor::band_of(double probability) const {
-  if (probability >= t_high_) return "high";
-  if (probability >= t_low_) return "moderate";
-  return "low";
+  if (probability >= t_high_) return std::string(risk_bands[2]);
+  if (probability >= t_low_) return std::string(risk_bands[1]);
+  return std::string(risk_bands[0]);
 }
 
 std::vector<double> Predictor::encode(const json::object& input, std::vector<FieldError>& errors) const {

@@ -7,9 +7,11 @@
 //   auto heart = ml::Predictor::load("models", "heart");
 //   auto p = heart->predict(json_object);   // throws medcore::Problem (422) for bad input
 //   p.probability, p.band, p.contributions, p.factors
+#include <array>
 #include <boost/json/object.hpp>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "platform/core/problem.hpp"
@@ -24,9 +26,13 @@ struct Contribution {
   double contribution = 0; // log-odds pushed by this feature (SHAP value or NB log-likelihood ratio)
 };
 
+// The risk bands, lowest first: the stored spelling (the CHECK list of migrations/0005_predictions.sql
+// holds exactly these) and the API's.
+inline constexpr std::array<std::string_view, 3> risk_bands{"low", "moderate", "high"};
+
 struct Prediction {
   double probability = 0;
-  std::string band;  // low | moderate | high
+  std::string band;  // one of risk_bands
   double base_log_odds = 0;  // what every patient starts from (prior / SHAP bias incl. offset)
   double log_odds = 0;       // base + Σ contributions
   std::vector<Contribution> contributions;  // every feature, largest |contribution| first

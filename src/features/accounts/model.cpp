@@ -14,38 +14,7 @@ std::string_view common_passwords();  // generated from src/features/accounts/co
 
 namespace medcore::accounts {
 
-// ---- roles and doctor review states -----------------------------------------------------
-
-std::string_view to_string(Role role) {
-  switch (role) {
-    case Role::patient: return "patient";
-    case Role::doctor: return "doctor";
-    case Role::admin: return "admin";
-  }
-  return "patient";
-}
-
-std::optional<Role> parse_role(std::string_view text) {
-  for (Role r : {Role::patient, Role::doctor, Role::admin})
-    if (to_string(r) == text) return r;
-  return std::nullopt;
-}
-
-std::string_view to_string(DoctorStatus status) {
-  switch (status) {
-    case DoctorStatus::pending: return "pending";
-    case DoctorStatus::approved: return "approved";
-    case DoctorStatus::rejected: return "rejected";
-    case DoctorStatus::suspended: return "suspended";
-  }
-  return "pending";
-}
-
-std::optional<DoctorStatus> parse_doctor_status(std::string_view text) {
-  for (DoctorStatus s : {DoctorStatus::pending, DoctorStatus::approved, DoctorStatus::rejected, DoctorStatus::suspended})
-    if (to_string(s) == text) return s;
-  return std::nullopt;
-}
+// ---- doctor review ----------------------------------------------------------------------------
 
 Transition transition_for(DoctorAction action) {
   switch (action) {
@@ -104,17 +73,17 @@ boost::json::object user_json(const User& user, std::string_view currency) {
   o["id"] = user.id;
   o["email"] = user.email;
   o["name"] = user.name;
-  o["role"] = user.role;
+  o["role"] = to_string(user.role);
   o["phone"] = opt(user.phone);
   o["created_at"] = iso8601(user.created_at);
-  if (user.role == "patient" && user.patient) {
+  if (user.role == Role::patient && user.patient) {
     o["patient"] = {{"date_of_birth", user.patient->date_of_birth},
                     {"sex", user.patient->sex},
                     {"time_zone", user.patient->time_zone}};
   } else {
     o["patient"] = nullptr;
   }
-  if (user.role == "doctor" && user.doctor) {
+  if (user.role == Role::doctor && user.doctor) {
     const auto& d = *user.doctor;
     boost::json::object doc;
     doc["specialty"] = d.specialty;
@@ -123,7 +92,7 @@ boost::json::object user_json(const User& user, std::string_view currency) {
     doc["bio"] = d.bio;
     doc["consultation_fee_cents"] = d.consultation_fee_cents;
     doc["currency"] = currency;
-    doc["status"] = d.status;
+    doc["status"] = to_string(d.status);
     doc["status_reason"] = opt(d.status_reason);
     o["doctor"] = std::move(doc);
   } else {
@@ -149,7 +118,7 @@ boost::json::object admin_doctor_json(const DoctorView& doctor, std::string_view
   o["email"] = doctor.email;
   o["phone"] = opt(doctor.phone);
   o["licence_number"] = doctor.profile.licence_number;
-  o["status"] = doctor.profile.status;
+  o["status"] = to_string(doctor.profile.status);
   o["status_reason"] = opt(doctor.profile.status_reason);
   o["created_at"] = iso8601(doctor.created_at);
   o["reviewed_at"] =
@@ -237,7 +206,7 @@ std::optional<std::string> read_date_of_birth(JsonInput& in, bool required, date
 }
 
 std::optional<std::string> read_sex(JsonInput& in, bool required) {
-  return in.one_of("sex", {"female", "male", "intersex", "unknown"}, required);
+  return in.one_of("sex", {sexes[0], sexes[1], sexes[2], sexes[3]}, required);
 }
 
 std::optional<std::string> read_specialty(JsonInput& in, bool required) {

@@ -1,5 +1,6 @@
 #pragma once
 // Accounts: plain types and the pure rules (no I/O), so they can be unit-tested in isolation.
+#include <array>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
@@ -13,19 +14,12 @@
 #include <vector>
 
 #include "platform/core/json_input.hpp"
+#include "platform/core/roles.hpp"
 #include "platform/core/time.hpp"
 
 namespace medcore::accounts {
 
-// ---- roles and doctor review states -----------------------------------------------------
-
-enum class Role { patient, doctor, admin };
-std::string_view to_string(Role role);
-std::optional<Role> parse_role(std::string_view text);
-
-enum class DoctorStatus { pending, approved, rejected, suspended };
-std::string_view to_string(DoctorStatus status);
-std::optional<DoctorStatus> parse_doctor_status(std::string_view text);
+// ---- doctor review (Role and DoctorStatus themselves are in platform/core/roles.hpp) ------------
 
 enum class DoctorAction { approve, reject, suspend, reinstate };
 
@@ -59,7 +53,7 @@ struct DoctorProfile {
   std::int64_t consultation_fee_cents = 0;
   std::optional<std::string> date_of_birth;
   std::optional<std::string> sex;
-  std::string status = "pending";
+  DoctorStatus status = DoctorStatus::pending;
   std::optional<std::string> status_reason;
   std::optional<EpochMs> reviewed_at;
 };
@@ -68,7 +62,7 @@ struct User {
   std::int64_t id = 0;
   std::string email;
   std::string name;
-  std::string role;
+  Role role = Role::patient;
   std::optional<std::string> phone;
   EpochMs created_at = 0;
   std::optional<PatientProfile> patient;
@@ -97,6 +91,9 @@ std::optional<std::string> read_name(JsonInput& in, std::string_view field, bool
 std::optional<std::string> read_phone(JsonInput& in, bool required);
 // A past date, age at most 130 years on `today`.
 std::optional<std::string> read_date_of_birth(JsonInput& in, bool required, date::year_month_day today);
+// What `sex` may hold (patients, doctors): the stored and the API spelling (the CHECK lists of
+// migrations/0001_foundation.sql hold exactly these). A value, not a state, so it stays text.
+inline constexpr std::array<std::string_view, 4> sexes{"female", "male", "intersex", "unknown"};
 std::optional<std::string> read_sex(JsonInput& in, bool required);
 std::optional<std::string> read_specialty(JsonInput& in, bool required);
 std::optional<std::string> read_licence_number(JsonInput& in, bool required);

@@ -111,18 +111,19 @@ DirectoryQuery parse_directory_query(const http::Request& req) {
 SignupInput parse_signup(std::string_view body) {
   auto in = JsonInput::parse(body);
   SignupInput s;
-  auto role = in.one_of("role", {"patient", "doctor"}, true);
+  const auto role_text = in.one_of("role", {to_string(Role::patient), to_string(Role::doctor)}, true);
+  const auto role = parse_role(role_text.value_or(""));
   auto name = read_name(in, "name", true);
   auto email = in.email("email", true);
   auto password = read_new_password(in, "password", true);
   auto phone = read_phone(in, true);
   const auto today = utc_today();
-  if (role == "patient") {
+  if (role == Role::patient) {
     auto dob = read_date_of_birth(in, true, today);
     auto sex = read_sex(in, true);
     auto zone = in.time_zone("time_zone");
     if (dob && sex) s.patient = PatientProfile{*dob, *sex, zone.value_or("UTC")};
-  } else if (role == "doctor") {
+  } else if (role == Role::doctor) {
     DoctorProfile d;
     auto specialty = read_specialty(in, true);
     auto licence = read_licence_number(in, true);
@@ -146,7 +147,7 @@ SignupInput parse_signup(std::string_view body) {
       in.raw(f);
   }
   in.finish();
-  s.role = *parse_role(*role);
+  s.role = *role;
   s.name = *name;
   s.email = *email;
   s.password = *password;
@@ -220,11 +221,11 @@ void mount_accounts(http::Router& router, App& app, std::shared_ptr<LiveAccess> 
     store::ProfilePatch patch;
     patch.name = read_name(in, "name", false);
     patch.phone = read_phone(in, false);
-    if (p.role == "patient") {
+    if (p.role == Role::patient) {
       patch.date_of_birth = read_date_of_birth(in, false, utc_today());
       patch.sex = read_sex(in, false);
       patch.time_zone = in.time_zone("time_zone");
-    } else if (p.role == "doctor") {
+    } else if (p.role == Role::doctor) {
       patch.bio = read_bio(in);
       patch.years_experience = read_years_experience(in, false);
       patch.consultation_fee_cents = read_consultation_fee(in, false);
@@ -305,15 +306,15 @@ void mount_accounts(http::Router& router, App& app, std::shared_ptr<LiveAccess> 
   });
 
   router.get("/api/v1/admin/doctors", [svc](http::Context& ctx) {
-    ctx.require_role({"admin"});
+    ctx.require_role({Role::admin});
     const auto& req = ctx.request;
-    std::optional<std::string> status;
+    std::optional<DoctorStatus> status;
     if (auto s = req.query_param("status"); s && !s->empty()) {
-      if (!parse_doctor_status(*s)) throw problems::bad_request("status must be pending, approved, rejected or suspended.");
-      status = *s;
+      status = parse_doctor_status(*s);
+      if (!status) throw problems::bad_request("status must be pending, approved, rejected or suspended.");
     }
     const int limit = paging::parse_limit(req.query_param("limit"));
-    auto page = svc->admin_doctors(std::move(status), req.query_param("cursor"), limit);
+    auto page = svc->admin_doctors(status, req.query_param("cursor"), limit);
     return http::Response::json(200, page_json(page, svc->config().currency, true));
   });
 
@@ -323,7 +324,7 @@ void mount_accounts(http::Router& router, App& app, std::shared_ptr<LiveAccess> 
                                                           {"reinstate", DoctorAction::reinstate}};
   for (const auto& [verb, action] : actions) {
     router.post(std::string("/api/v1/admin/doctors/{id:int}/") + verb, [svc, act = action](http::Context& ctx) {
-      ctx.require_role({"admin"});
+      ctx.require_role({Role::admin});
       std::optional<std::string> reason;
       const bool needs_reason = requires_reason(act);
       if (!trim(ctx.request.body).empty()) {
@@ -341,7 +342,7 @@ void mount_accounts(http::Router& router, App& app, std::shared_ptr<LiveAccess> 
   router.post(
       "/api/v1/admin/admins",
       [svc](http::Context& ctx) {
-        ctx.require_role({"admin"});
+        ctx.require_role({Role::admin});
         auto in = JsonInput::parse(ctx.request.body);
         auto name = read_name(in, "name", true);
         auto email = in.email("email", true);

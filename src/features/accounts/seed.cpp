@@ -23,7 +23,7 @@ namespace medcore::accounts {
 namespace {
 
 struct DemoAccount {
-  std::string role;
+  Role role;
   std::string email;
   std::string name;
   std::string phone;
@@ -34,53 +34,53 @@ struct DemoAccount {
 };
 
 DoctorProfile doctor(std::string specialty, std::string licence, int years, std::string bio, int fee,
-                     std::string status) {
+                     DoctorStatus status) {
   DoctorProfile d;
   d.specialty = std::move(specialty);
   d.licence_number = std::move(licence);
   d.years_experience = years;
   d.bio = std::move(bio);
   d.consultation_fee_cents = fee;
-  d.status = std::move(status);
+  d.status = status;
   return d;
 }
 
 std::vector<DemoAccount> demo_accounts() {
   std::vector<DemoAccount> a;
-  a.push_back({"admin", "admin@medcore.example", "Morgan Reyes", "+1 555 010 0100", {}, {}, {}, {}});
-  a.push_back({"doctor", "amara.okafor@medcore.example", "Dr. Amara Okafor", "+1 555 010 0201", {},
+  a.push_back({Role::admin, "admin@medcore.example", "Morgan Reyes", "+1 555 010 0100", {}, {}, {}, {}});
+  a.push_back({Role::doctor, "amara.okafor@medcore.example", "Dr. Amara Okafor", "+1 555 010 0201", {},
                doctor("Cardiology", "MC-CA-20417", 14,
                       "Consultant cardiologist focused on heart failure, hypertension and preventive cardiology. "
                       "Trained at Johns Hopkins; runs the clinic's cardiac rehabilitation programme.",
-                      9500, "approved"),
+                      9500, DoctorStatus::approved),
                {}, {}});
-  a.push_back({"doctor", "lucas.bergstrom@medcore.example", "Dr. Lucas Bergstrom", "+1 555 010 0202", {},
+  a.push_back({Role::doctor, "lucas.bergstrom@medcore.example", "Dr. Lucas Bergstrom", "+1 555 010 0202", {},
                doctor("Dermatology", "MC-DE-31852", 9,
                       "Dermatologist treating acne, eczema and psoriasis, with a special interest in early "
                       "detection of skin cancer through dermoscopy.",
-                      8000, "approved"),
+                      8000, DoctorStatus::approved),
                {}, {}});
-  a.push_back({"doctor", "priya.natarajan@medcore.example", "Dr. Priya Natarajan", "+1 555 010 0203", {},
+  a.push_back({Role::doctor, "priya.natarajan@medcore.example", "Dr. Priya Natarajan", "+1 555 010 0203", {},
                doctor("Endocrinology", "MC-EN-17309", 11,
                       "Endocrinologist caring for people with type 1 and type 2 diabetes, thyroid disease and "
                       "metabolic disorders; certified diabetes educator.",
-                      8500, "approved"),
+                      8500, DoctorStatus::approved),
                {}, {}});
-  a.push_back({"doctor", "samuel.adeyemi@medcore.example", "Dr. Samuel Adeyemi", "+1 555 010 0204", {},
+  a.push_back({Role::doctor, "samuel.adeyemi@medcore.example", "Dr. Samuel Adeyemi", "+1 555 010 0204", {},
                doctor("General Practice", "MC-GP-40266", 18,
                       "Family physician for adults and children: check-ups, chronic disease management, "
                       "vaccinations and referrals.",
-                      5000, "approved"),
+                      5000, DoctorStatus::approved),
                {}, {}});
-  a.push_back({"doctor", "elena.marchetti@medcore.example", "Dr. Elena Marchetti", "+1 555 010 0205", {},
+  a.push_back({Role::doctor, "elena.marchetti@medcore.example", "Dr. Elena Marchetti", "+1 555 010 0205", {},
                doctor("Neurology", "MC-NE-52981", 6,
-                      "Neurologist with a focus on migraine, epilepsy and sleep disorders.", 9000, "pending"),
+                      "Neurologist with a focus on migraine, epilepsy and sleep disorders.", 9000, DoctorStatus::pending),
                {}, {}});
-  a.push_back({"patient", "ana.lima@medcore.example", "Ana Lima", "+351 912 345 678",
+  a.push_back({Role::patient, "ana.lima@medcore.example", "Ana Lima", "+351 912 345 678",
                PatientProfile{"1990-04-01", "female", "Europe/Lisbon"}, {}, {}, {}});
-  a.push_back({"patient", "james.oconnor@medcore.example", "James O'Connor", "+1 555 010 0302",
+  a.push_back({Role::patient, "james.oconnor@medcore.example", "James O'Connor", "+1 555 010 0302",
                PatientProfile{"1978-11-15", "male", "America/New_York"}, {}, {}, {}});
-  a.push_back({"patient", "mei.chen@medcore.example", "Mei Chen", "+1 555 010 0303",
+  a.push_back({Role::patient, "mei.chen@medcore.example", "Mei Chen", "+1 555 010 0303",
                PatientProfile{"2001-06-23", "female", "America/Los_Angeles"}, {}, {}, {}});
   return a;
 }
@@ -121,14 +121,14 @@ bool seed_demo(App& app, std::ostream& out) {
     std::optional<std::int64_t> admin_id;
     for (const auto& a : accounts) {
       const auto id = store::insert_user(sql, {a.email, a.hash, a.role, a.name, a.phone}, now);
-      if (a.role == "admin") {
+      if (a.role == Role::admin) {
         store::insert_admin(sql, id, std::nullopt);
         admin_id = id;
       } else if (a.patient) {
         store::insert_patient(sql, id, *a.patient);
       } else if (a.doctor) {
         DoctorProfile d = *a.doctor;
-        if (d.status == "approved") d.reviewed_at = now;
+        if (d.status == DoctorStatus::approved) d.reviewed_at = now;
         store::insert_doctor(sql, id, d);
       }
     }
@@ -141,7 +141,7 @@ bool seed_demo(App& app, std::ostream& out) {
 
   std::ostringstream table;
   table << "# medcore demo accounts (role email password name). Change or delete before real use.\n";
-  for (const auto& a : accounts) table << a.role << ' ' << a.email << ' ' << a.password << ' ' << a.name << '\n';
+  for (const auto& a : accounts) table << to_string(a.role) << ' ' << a.email << ' ' << a.password << ' ' << a.name << '\n';
 
   const std::filesystem::path dir(app.config.var_dir);
   std::filesystem::create_directories(dir);
@@ -151,7 +151,7 @@ bool seed_demo(App& app, std::ostream& out) {
   out << "Demo accounts created (also written to " << file.string() << "):\n\n";
   out << std::left << std::setw(9) << "role" << std::setw(34) << "email" << std::setw(18) << "password" << "name\n";
   for (const auto& a : accounts)
-    out << std::left << std::setw(9) << a.role << std::setw(34) << a.email << std::setw(18) << a.password << a.name
+    out << std::left << std::setw(9) << to_string(a.role) << std::setw(34) << a.email << std::setw(18) << a.password << a.name
         << '\n';
   return true;
 }

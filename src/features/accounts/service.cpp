@@ -81,11 +81,11 @@ SignedIn AccountService::signup(const SignupInput& input, const RequestMeta& met
   return translating_email_taken([&] {
     return app_.db->transaction([&](soci::session& sql) {
       const auto id = store::insert_user(
-          sql, {input.email, hash, std::string(to_string(input.role)), input.name, input.phone}, now);
+          sql, {input.email, hash, input.role, input.name, input.phone}, now);
       if (input.role == Role::patient && input.patient) store::insert_patient(sql, id, *input.patient);
       if (input.role == Role::doctor && input.doctor) {
         DoctorProfile d = *input.doctor;
-        d.status = "pending";  // only an admin moves a doctor out of pending
+        d.status = DoctorStatus::pending;  // only an admin moves a doctor out of pending
         d.status_reason.reset();
         d.reviewed_at.reset();
         store::insert_doctor(sql, id, d);
@@ -279,14 +279,14 @@ Page<DoctorView> AccountService::directory(std::optional<std::string> specialty,
 
 DoctorView AccountService::public_doctor(std::int64_t id) {
   auto d = app_.db->read([&](soci::session& sql) { return store::find_doctor(sql, id); });
-  if (!d || d->profile.status != "approved") throw problems::not_found("No such doctor.");
+  if (!d || d->profile.status != DoctorStatus::approved) throw problems::not_found("No such doctor.");
   return *d;
 }
 
-Page<DoctorView> AccountService::admin_doctors(std::optional<std::string> status,
+Page<DoctorView> AccountService::admin_doctors(std::optional<DoctorStatus> status,
                                                const std::optional<std::string>& cursor, int limit) {
   store::AdminDoctorFilter f;
-  f.status = std::move(status);
+  f.status = status;
   f.limit = limit;
   if (cursor) {
     auto key = paging::decode_cursor(*cursor);
@@ -312,7 +312,7 @@ DoctorView AccountService::review_doctor(std::int64_t doctor_id, DoctorAction ac
     if (!store::transition_doctor(sql, doctor_id, t.from, t.to, reason, admin_id, now)) {
       auto current = store::doctor_status(sql, doctor_id);
       if (!current) throw problems::not_found("No such doctor.");
-      throw problems::conflict("invalid-transition", "The doctor is " + *current + "; this action needs a doctor who is " +
+      throw problems::conflict("invalid-transition", "The doctor is " + std::string(to_string(*current)) + "; this action needs a doctor who is " +
                                                          std::string(to_string(t.from)) + ".");
     }
     auto view = store::find_doctor(sql, doctor_id);
@@ -336,7 +336,7 @@ User AccountService::create_admin(const std::string& name, const std::string& em
   const std::string hash = crypto::hash_password(password);
   return translating_email_taken([&] {
     return app_.db->transaction([&](soci::session& sql) {
-      const auto id = store::insert_user(sql, {email, hash, "admin", name, std::nullopt}, now_ms());
+      const auto id = store::insert_user(sql, {email, hash, Role::admin, name, std::nullopt}, now_ms());
       store::insert_admin(sql, id, meta.actor);
       audit::record(sql, entry(meta, "admin.admin_created", id, {{"email", email}}));
       return must_find_user(sql, id);

@@ -79,7 +79,7 @@ class AccountService {
   Page<DoctorView> directory(std::optional<std::string> specialty, std::optional<std::string> q,
                              const std::optional<std::string>& cursor, int limit);
   DoctorView public_doctor(std::int64_t id);
-  Page<DoctorView> admin_doctors(std::optional<std::string> status, const std::optional<std::string>& cursor,
+  Page<DoctorView> admin_doctors(std::optional<DoctorStatus> status, const std::optional<std::string>& cursor,
                                  int limit);
   DoctorView review_doctor(std::int64_t doctor_id, DoctorAction action, const std::optional<std::string>& reason,
                            const RequestMeta& meta);

@@ -72,7 +72,7 @@ http::Principal principal_of(const store::SessionLookup& found) {
   http::Principal p;
   p.user_id = found.user_id;
   p.role = found.role;
-  p.doctor_status = found.doctor_status.value_or("");
+  p.doctor_status = found.doctor_status;
   p.session_id = found.session_id;
   p.email = found.email;
   p.name = found.name;

@@ -4,7 +4,9 @@
 
 namespace medcore::accounts::store {
 
+using db::col_enum;
 using db::col_int;
+using db::col_opt_enum;
 using db::col_opt_int;
 using db::col_opt_text;
 using db::col_text;
@@ -28,7 +30,7 @@ DoctorProfile doctor_from(const soci::row& r, std::size_t i) {
   d.consultation_fee_cents = col_int(r, i + 4);
   d.date_of_birth = col_opt_text(r, i + 5);
   d.sex = col_opt_text(r, i + 6);
-  d.status = col_text(r, i + 7);
+  d.status = col_enum(r, i + 7, parse_doctor_status);
   d.status_reason = col_opt_text(r, i + 8);
   d.reviewed_at = col_opt_int(r, i + 9);
   return d;
@@ -39,7 +41,7 @@ User user_from(const soci::row& r) {
   u.id = col_int(r, 0);
   u.email = col_text(r, 1);
   u.name = col_text(r, 2);
-  u.role = col_text(r, 3);
+  u.role = col_enum(r, 3, parse_role);
   u.phone = col_opt_text(r, 4);
   u.created_at = col_int(r, 5);
   if (r.get_indicator(6) != soci::i_null) u.patient = PatientProfile{col_text(r, 6), col_text(r, 7), col_text(r, 18)};
@@ -67,7 +69,7 @@ DoctorView doctor_view_from(const soci::row& r) {
 std::optional<Credentials> credentials(soci::session& sql, Query q) {
   std::optional<Credentials> found;
   q.each(sql, [&](const soci::row& r) {
-    found = Credentials{col_int(r, 0), col_text(r, 1), col_text(r, 2), col_text(r, 3), col_text(r, 4)};
+    found = Credentials{col_int(r, 0), col_text(r, 1), col_text(r, 2), col_enum(r, 3, parse_role), col_text(r, 4)};
   });
   return found;
 }
@@ -105,10 +107,11 @@ std::int64_t insert_user(soci::session& sql, const NewUser& user, EpochMs now) {
   const long long at = now;
   std::string phone = user.phone.value_or("");
   soci::indicator phone_ind = ind(user.phone.has_value());
+  const std::string role(to_string(user.role));
   long long id = 0;
   sql << "INSERT INTO users (email, password_hash, role, name, phone, created_at, updated_at, password_changed_at) "
          "VALUES (:email, :hash, :role, :name, :phone, :created, :updated, :changed) RETURNING id",
-      soci::use(user.email), soci::use(user.password_hash), soci::use(user.role), soci::use(user.name),
+      soci::use(user.email), soci::use(user.password_hash), soci::use(role), soci::use(user.name),
       soci::use(phone, phone_ind), soci::use(at), soci::use(at), soci::use(at), soci::into(id);
   return id;
 }
@@ -131,12 +134,13 @@ void insert_doctor(soci::session& sql, std::int64_t user_id, const DoctorProfile
   soci::indicator reason_ind = ind(profile.status_reason.has_value());
   long long reviewed_at = profile.reviewed_at.value_or(0);
   soci::indicator reviewed_ind = ind(profile.reviewed_at.has_value());
+  const std::string status(to_string(profile.status));
   sql << "INSERT INTO doctors (user_id, specialty, licence_number, years_experience, bio, consultation_fee_cents, "
          "date_of_birth, sex, status, status_reason, reviewed_at) VALUES (:id, :specialty, :licence, :years, :bio, "
          ":fee, :dob, :sex, :status, :reason, :reviewed_at)",
       soci::use(id), soci::use(profile.specialty), soci::use(profile.licence_number), soci::use(years),
       soci::use(profile.bio), soci::use(fee), soci::use(dob, dob_ind), soci::use(sex, sex_ind),
-      soci::use(profile.status), soci::use(reason, reason_ind), soci::use(reviewed_at, reviewed_ind);
+      soci::use(status), soci::use(reason, reason_ind), soci::use(reviewed_at, reviewed_ind);
 }
 
 void insert_admin(soci::session& sql, std::int64_t user_id, std::optional<std::int64_t> created_by) {
@@ -241,10 +245,10 @@ SessionLookup session_lookup(const soci::row& r) {
   l.user_id = col_int(r, 1);
   l.times = {col_int(r, 2), col_int(r, 3), col_int(r, 4), col_int(r, 5)};
   l.revoked_at = col_opt_int(r, 6);
-  l.role = col_text(r, 7);
+  l.role = col_enum(r, 7, parse_role);
   l.email = col_text(r, 8);
   l.name = col_text(r, 9);
-  l.doctor_status = col_opt_text(r, 10);
+  l.doctor_status = col_opt_enum(r, 10, parse_doctor_status);
   return l;
 }
 
@@ -384,7 +388,7 @@ std::vector<DoctorView> list_directory(soci::session& sql, const DirectoryFilter
 std::vector<DoctorView> list_doctors(soci::session& sql, const AdminDoctorFilter& filter) {
   Query q(kDoctorColumns);
   q.sql("WHERE 1 = 1");
-  if (filter.status) q.sql(" AND d.status = ").value(*filter.status);
+  if (filter.status) q.sql(" AND d.status = ").value(std::string(to_string(*filter.status)));
   if (filter.after_id) q.sql(" AND u.id > ").value(static_cast<long long>(*filter.after_id));
   q.sql(" ORDER BY u.id LIMIT ").value(static_cast<long long>(filter.limit) + 1);
   std::vector<DoctorView> out;
@@ -400,11 +404,11 @@ std::optional<DoctorView> find_doctor(soci::session& sql, std::int64_t user_id) 
   return found;
 }
 
-std::optional<std::string> doctor_status(soci::session& sql, std::int64_t user_id) {
-  std::optional<std::string> status;
+std::optional<DoctorStatus> doctor_status(soci::session& sql, std::int64_t user_id) {
+  std::optional<DoctorStatus> status;
   Query("SELECT status FROM doctors WHERE user_id = ")
       .value(static_cast<long long>(user_id))
-      .each(sql, [&](const soci::row& r) { status = col_text(r, 0); });
+      .each(sql, [&](const soci::row& r) { status = col_enum(r, 0, parse_doctor_status); });
   return status;
 }
 

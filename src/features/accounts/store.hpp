@@ -18,14 +18,14 @@ struct Credentials {
   std::int64_t user_id = 0;
   std::string email;
   std::string name;
-  std::string role;
+  Role role = Role::patient;
   std::string password_hash;
 };
 
 struct NewUser {
   std::string email;  // already trimmed and lower-cased
   std::string password_hash;
-  std::string role;
+  Role role = Role::patient;
   std::string name;
   std::optional<std::string> phone;
 };
@@ -73,10 +73,10 @@ struct SessionLookup {
   std::int64_t user_id = 0;
   SessionTimes times;
   std::optional<EpochMs> revoked_at;
-  std::string role;
+  Role role = Role::patient;
   std::string email;
   std::string name;
-  std::optional<std::string> doctor_status;
+  std::optional<DoctorStatus> doctor_status;
 };
 std::optional<SessionLookup> find_session(soci::session& sql, const std::string& token_hash);
 // By id, for re-checking open connections in bulk; ids not found are left out.
@@ -114,14 +114,14 @@ struct DirectoryFilter {
 std::vector<DoctorView> list_directory(soci::session& sql, const DirectoryFilter& filter);
 
 struct AdminDoctorFilter {
-  std::optional<std::string> status;
+  std::optional<DoctorStatus> status;
   std::optional<std::int64_t> after_id;
   int limit = 20;
 };
 // By id (oldest sign-up first: the review queue order); up to limit + 1 rows.
 std::vector<DoctorView> list_doctors(soci::session& sql, const AdminDoctorFilter& filter);
 std::optional<DoctorView> find_doctor(soci::session& sql, std::int64_t user_id);
-std::optional<std::string> doctor_status(soci::session& sql, std::int64_t user_id);
+std::optional<DoctorStatus> doctor_status(soci::session& sql, std::int64_t user_id);
 
 // One conditional UPDATE: true only if the doctor was in `from` and is now in `to`.
 bool transition_doctor(soci::session& sql, std::int64_t user_id, DoctorStatus from, DoctorStatus to,

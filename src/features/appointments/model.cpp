@@ -8,6 +8,36 @@
 
 namespace medcore::appointments {
 
+std::string_view to_string(AppointmentStatus status) {
+  switch (status) {
+    case AppointmentStatus::booked: return "booked";
+    case AppointmentStatus::completed: return "completed";
+    case AppointmentStatus::no_show: return "no_show";
+    case AppointmentStatus::cancelled: return "cancelled";
+  }
+  return "booked";
+}
+
+std::optional<AppointmentStatus> parse_appointment_status(std::string_view text) {
+  for (AppointmentStatus s : all_appointment_statuses)
+    if (to_string(s) == text) return s;
+  return std::nullopt;
+}
+
+std::string_view to_string(ExceptionKind kind) {
+  switch (kind) {
+    case ExceptionKind::off: return "off";
+    case ExceptionKind::extra: return "extra";
+  }
+  return "off";
+}
+
+std::optional<ExceptionKind> parse_exception_kind(std::string_view text) {
+  for (ExceptionKind k : all_exception_kinds)
+    if (to_string(k) == text) return k;
+  return std::nullopt;
+}
+
 namespace {
 
 using std::chrono::milliseconds;
@@ -51,16 +81,16 @@ std::vector<MinuteRange> hours_on(const Schedule& s, date::local_days day) {
   std::vector<MinuteRange> ranges;
   bool whole_day_off = false;
   for (const auto& e : s.exceptions)
-    if (e.local_date == key && e.kind == "off" && !e.start_minute) whole_day_off = true;
+    if (e.local_date == key && e.kind == ExceptionKind::off && !e.start_minute) whole_day_off = true;
   if (!whole_day_off)
     for (const auto& w : s.weekly)
       if (w.weekday == weekday) ranges.emplace_back(w.start_minute, w.end_minute);
   for (const auto& e : s.exceptions)
-    if (e.local_date == key && e.kind == "extra" && e.start_minute && e.end_minute)
+    if (e.local_date == key && e.kind == ExceptionKind::extra && e.start_minute && e.end_minute)
       ranges.emplace_back(*e.start_minute, *e.end_minute);
   ranges = merge(std::move(ranges));
   for (const auto& e : s.exceptions)
-    if (e.local_date == key && e.kind == "off" && e.start_minute && e.end_minute)
+    if (e.local_date == key && e.kind == ExceptionKind::off && e.start_minute && e.end_minute)
       ranges = subtract(ranges, {*e.start_minute, *e.end_minute});
   return ranges;
 }
@@ -152,7 +182,9 @@ bool before_cutoff(EpochMs now, EpochMs start, int cutoff_minutes) {
   return now <= start - static_cast<EpochMs>(cutoff_minutes) * 60'000;
 }
 
-bool may_mark_outcome(std::string_view status, EpochMs now, EpochMs start) { return status == "booked" && now >= start; }
+bool may_mark_outcome(AppointmentStatus status, EpochMs now, EpochMs start) {
+  return status == AppointmentStatus::booked && now >= start;
+}
 
 std::optional<int> parse_clock(std::string_view text, bool allow_24) {
   if (text.size() != 5 || text[2] != ':') return std::nullopt;

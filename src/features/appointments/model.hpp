@@ -2,12 +2,14 @@
 // Appointment rules without I/O: turning a doctor's weekly hours and dated exceptions into bookable
 // slots in real (UTC) time across daylight-saving switches, which slots are free, which alternatives
 // to offer, cancellation cut-offs, and the iCalendar and mail renderings of an appointment.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "platform/core/roles.hpp"
 #include "platform/core/time.hpp"
 
 namespace date {
@@ -19,6 +21,20 @@ namespace medcore::appointments {
 inline constexpr int kMinSlotMinutes = 10;
 inline constexpr int kMaxSlotMinutes = 60;
 inline constexpr int kMinutesPerDay = 24 * 60;
+
+// An appointment's life: booked, then at most one of the three ends. The names are the stored and
+// the API spelling (the CHECK list of migrations/0004_appointments.sql holds exactly these).
+enum class AppointmentStatus { booked, completed, no_show, cancelled };
+inline constexpr std::array all_appointment_statuses{AppointmentStatus::booked, AppointmentStatus::completed,
+                                                     AppointmentStatus::no_show, AppointmentStatus::cancelled};
+std::string_view to_string(AppointmentStatus status);
+std::optional<AppointmentStatus> parse_appointment_status(std::string_view text);
+
+// What a dated exception does: takes time off, or adds extra hours.
+enum class ExceptionKind { off, extra };
+inline constexpr std::array all_exception_kinds{ExceptionKind::off, ExceptionKind::extra};
+std::string_view to_string(ExceptionKind kind);
+std::optional<ExceptionKind> parse_exception_kind(std::string_view text);
 
 // Working hours on one ISO weekday (1 = Monday … 7 = Sunday), in minutes after local midnight.
 struct WeeklyInterval {
@@ -32,7 +48,7 @@ struct WeeklyInterval {
 struct ScheduleException {
   std::int64_t id = 0;
   std::string local_date;  // YYYY-MM-DD in the doctor's zone
-  std::string kind;        // "off" | "extra"
+  ExceptionKind kind = ExceptionKind::off;
   std::optional<int> start_minute, end_minute;
   std::string note;
 };
@@ -94,7 +110,7 @@ bool before_cutoff(EpochMs now, EpochMs start, int cutoff_minutes);
 
 // Appointment status changes a doctor or patient may make.
 // booked → completed | no_show (doctor, once it has started) | cancelled (either side).
-bool may_mark_outcome(std::string_view status, EpochMs now, EpochMs start);
+bool may_mark_outcome(AppointmentStatus status, EpochMs now, EpochMs start);
 
 // "09:30" ↔ 570. end-of-day "24:00" only when allow_24 (interval ends).
 std::optional<int> parse_clock(std::string_view text, bool allow_24);

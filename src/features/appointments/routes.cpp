@@ -34,7 +34,7 @@ boost::json::object appointment_json(const store::Appointment& a, const Caller& 
   const EpochMs now = now_ms();
   boost::json::object o;
   o["id"] = a.id;
-  o["status"] = a.status;
+  o["status"] = to_string(a.status);
   o["start"] = iso8601(a.start);
   o["end"] = iso8601(a.end);
   o["local_start"] = local_iso8601(a.start, a.doctor_time_zone);
@@ -49,11 +49,11 @@ boost::json::object appointment_json(const store::Appointment& a, const Caller& 
   if (!a.cancelled_by) {
     o["cancelled_by"] = nullptr;
   } else {
-    o["cancelled_by"] = *a.cancelled_by == a.doctor_id ? "doctor" : "patient";
+    o["cancelled_by"] = to_string(*a.cancelled_by == a.doctor_id ? Role::doctor : Role::patient);
   }
   o["reschedule_count"] = a.reschedule_count;
-  const bool booked = a.status == "booked";
-  const bool patient = viewer.role == "patient";
+  const bool booked = a.status == AppointmentStatus::booked;
+  const bool patient = viewer.role == Role::patient;
   const bool in_time = before_cutoff(now, a.start, config.cancel_cutoff_minutes);
   o["can_cancel"] = booked && (patient ? in_time : now < a.end);
   o["can_reschedule"] = booked && patient && in_time;
@@ -65,7 +65,7 @@ boost::json::object appointment_json(const store::Appointment& a, const Caller& 
 boost::json::object exception_json(const ScheduleException& e) {
   return {{"id", e.id},
           {"date", e.local_date},
-          {"kind", e.kind},
+          {"kind", to_string(e.kind)},
           {"start", e.start_minute ? boost::json::value(format_clock(*e.start_minute)) : boost::json::value(nullptr)},
           {"end", e.end_minute ? boost::json::value(format_clock(*e.end_minute)) : boost::json::value(nullptr)},
           {"note", e.note}};
@@ -201,7 +201,8 @@ void mount_appointments(http::Router& router, App& app) {
       if (date::sys_days{*day} < first || date::sys_days{*day} > last)
         in.fail("date", "must be between yesterday and a year from today");
     }
-    auto kind = in.one_of("kind", {"off", "extra"}, true);
+    const auto kind_text = in.one_of("kind", {to_string(ExceptionKind::off), to_string(ExceptionKind::extra)}, true);
+    const auto kind = parse_exception_kind(kind_text.value_or(""));
     std::optional<int> start, end;
     if (const auto* v = in.raw("start"); v && !v->is_null()) {
       if (v->is_string()) start = parse_clock(v->get_string(), false);
@@ -213,7 +214,7 @@ void mount_appointments(http::Router& router, App& app) {
     }
     if (start.has_value() != end.has_value()) in.fail(start ? "end" : "start", "start and end go together");
     if (start && end && *start >= *end) in.fail("end", "must be after start");
-    if (kind == "extra" && !start && !end && in.ok()) in.fail("start", "is required for extra hours");
+    if (kind == ExceptionKind::extra && !start && !end && in.ok()) in.fail("start", "is required for extra hours");
     auto note = in.text("note", TextRule{.max = 200});
     in.finish();
     ScheduleException e;
@@ -259,7 +260,7 @@ void mount_appointments(http::Router& router, App& app) {
       anyone);
 
   router.post("/api/v1/appointments", [svc](http::Context& ctx) {
-    ctx.require_role({"patient"});
+    ctx.require_role({Role::patient});
     const auto caller = caller_of(ctx);
     auto key = idempotency::from_request(ctx, "appointments.create");
     auto in = JsonInput::parse(ctx.request.body);
@@ -279,7 +280,7 @@ void mount_appointments(http::Router& router, App& app) {
   });
 
   router.get("/api/v1/appointments", [svc](http::Context& ctx) {
-    const auto& p = ctx.require_role({"patient", "doctor"});
+    const auto& p = ctx.require_role({Role::patient, Role::doctor});
     const auto& req = ctx.request;
     store::ListQuery q;
     q.role = p.role;
@@ -291,9 +292,8 @@ void mount_appointments(http::Router& router, App& app) {
     q.from = time_param(req, "from");
     q.to = time_param(req, "to");
     if (auto s = req.query_param("status"); s && !s->empty()) {
-      if (*s != "booked" && *s != "completed" && *s != "no_show" && *s != "cancelled")
-        throw problems::bad_request("status must be booked, completed, no_show or cancelled.");
-      q.status = *s;
+      q.status = parse_appointment_status(*s);
+      if (!q.status) throw problems::bad_request("status must be booked, completed, no_show or cancelled.");
     }
     q.limit = paging::parse_limit(req.query_param("limit"));
     if (auto c = req.query_param("cursor"); c && !c->empty()) {
@@ -313,13 +313,13 @@ void mount_appointments(http::Router& router, App& app) {
   });
 
   router.get("/api/v1/appointments/{id:int}", [svc](http::Context& ctx) {
-    ctx.require_role({"patient", "doctor"});
+    ctx.require_role({Role::patient, Role::doctor});
     const auto caller = caller_of(ctx);
     return http::Response::json(200, appointment_json(svc->get(caller, ctx.params.integer("id")), caller, svc->config()));
   });
 
   router.get("/api/v1/appointments/{id:int}.ics", [svc](http::Context& ctx) {
-    ctx.require_role({"patient", "doctor"});
+    ctx.require_role({Role::patient, Role::doctor});
     const auto caller = caller_of(ctx);
     auto a = svc->get(caller, ctx.params.integer("id"));
     CalendarEvent e;
@@ -330,9 +330,9 @@ void mount_appointments(http::Router& router, App& app) {
     e.start = a.start;
     e.end = a.end;
     e.stamp = a.updated_at;
-    e.sequence = a.reschedule_count + (a.status == "cancelled" ? 1 : 0);
-    e.cancelled = a.status == "cancelled";
-    e.summary = caller.role == "patient" ? "Appointment with " + a.doctor_name + " (" + a.doctor_specialty + ")"
+    e.sequence = a.reschedule_count + (a.status == AppointmentStatus::cancelled ? 1 : 0);
+    e.cancelled = a.status == AppointmentStatus::cancelled;
+    e.summary = caller.role == Role::patient ? "Appointment with " + a.doctor_name + " (" + a.doctor_specialty + ")"
                                          : "Appointment with " + a.patient_name + " (patient)";
     e.description = (a.reason.empty() ? std::string() : "Reason: " + a.reason + "\n") + svc->config().public_url +
                     "/appointments/" + std::to_string(a.id);
@@ -342,7 +342,7 @@ void mount_appointments(http::Router& router, App& app) {
   });
 
   router.post("/api/v1/appointments/{id:int}/cancel", [svc](http::Context& ctx) {
-    ctx.require_role({"patient", "doctor"});
+    ctx.require_role({Role::patient, Role::doctor});
     std::optional<std::string> reason;
     if (!ctx.request.body.empty()) {
       auto in = JsonInput::parse(ctx.request.body);
@@ -350,14 +350,14 @@ void mount_appointments(http::Router& router, App& app) {
       in.finish();
     }
     const auto caller = caller_of(ctx);
-    if (caller.role == "doctor" && !reason)
+    if (caller.role == Role::doctor && !reason)
       throw problems::validation({{"reason", "is required: tell the patient why"}});
     return http::Response::json(200, appointment_json(svc->cancel(caller, ctx.params.integer("id"), reason), caller,
                                                       svc->config()));
   });
 
   router.post("/api/v1/appointments/{id:int}/reschedule", [svc](http::Context& ctx) {
-    ctx.require_role({"patient"});
+    ctx.require_role({Role::patient});
     auto in = JsonInput::parse(ctx.request.body);
     auto start = read_instant(in, "start", true);
     in.finish();
@@ -366,8 +366,9 @@ void mount_appointments(http::Router& router, App& app) {
                                                       svc->config()));
   });
 
-  for (const auto& [path, outcome] : {std::pair{"complete", "completed"}, std::pair{"no-show", "no_show"}}) {
-    router.post("/api/v1/appointments/{id:int}/" + std::string(path), [svc, outcome = std::string(outcome)](http::Context& ctx) {
+  for (const auto& [path, outcome] :
+       {std::pair{"complete", AppointmentStatus::completed}, std::pair{"no-show", AppointmentStatus::no_show}}) {
+    router.post("/api/v1/appointments/{id:int}/" + std::string(path), [svc, outcome = outcome](http::Context& ctx) {
       ctx.require_approved_doctor();
       const auto caller = caller_of(ctx);
       return http::Response::json(200, appointment_json(svc->mark(caller, ctx.params.integer("id"), outcome), caller,

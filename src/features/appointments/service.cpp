@@ -134,8 +134,13 @@ Problem too_late_to_change(int cutoff_minutes, std::string_view done) {
                                                       " minutes before they start; please contact the practice.");
 }
 
+// 409 for a change to an appointment that has already ended one way or another.
+Problem already(AppointmentStatus status) {
+  return problems::conflict("appointment-not-active", "This appointment is already " + std::string(to_string(status)) + ".");
+}
+
 bool participant(const Caller& c, const store::Appointment& a) {
-  return (c.role == "patient" && c.user_id == a.patient_id) || (c.role == "doctor" && c.user_id == a.doctor_id);
+  return (c.role == Role::patient && c.user_id == a.patient_id) || (c.role == Role::doctor && c.user_id == a.doctor_id);
 }
 
 store::Appointment must_find(soci::session& sql, const Caller& c, std::int64_t id) {
@@ -207,7 +212,7 @@ Service::ExceptionChange Service::add_exception(const Caller& doctor, ScheduleEx
     if (auto schedule = store::load_schedule(sql, doctor.user_id, utc_date(now - kDay), "9999-12-31"))
       out.outside_hours = outside(*schedule, store::upcoming_for_doctor(sql, doctor.user_id, now, 1000));
     audit::record(sql, entry(doctor, "appointments.exception_added", doctor.user_id,
-                             {{"exception_id", exception.id}, {"date", exception.local_date}, {"kind", exception.kind}}));
+                             {{"exception_id", exception.id}, {"date", exception.local_date}, {"kind", to_string(exception.kind)}}));
   });
   return out;
 }
@@ -223,7 +228,7 @@ Service::FreeSlots Service::free_slots(std::int64_t doctor_id, EpochMs from, Epo
   const auto w = window(now_ms());
   return app_.db->read([&](soci::session& sql) {
     auto d = store::find_doctor(sql, doctor_id);
-    if (!d || d->status != "approved") throw problems::not_found("No such doctor.");
+    if (!d || d->status != DoctorStatus::approved) throw problems::not_found("No such doctor.");
     FreeSlots out;
     out.doctor = *d;
     out.window = w;
@@ -311,7 +316,7 @@ Service::Booked Service::book(const Caller& patient, const BookRequest& request,
       store::lock_patient(sql, patient.user_id);
       store::lock_doctor(sql, request.doctor_id);
       auto doctor = store::find_doctor(sql, request.doctor_id);
-      if (!doctor || doctor->status != "approved")
+      if (!doctor || doctor->status != DoctorStatus::approved)
         throw problems::validation({{"doctor_id", "must be the id of an approved doctor"}});
       const auto slot = free_slot_at(sql, doctor->id, patient.user_id, request.start);
       const auto id = store::insert(sql, patient.user_id, doctor->id, slot, request.reason, now);
@@ -345,12 +350,12 @@ store::Appointment Service::cancel(const Caller& caller, std::int64_t id, const 
   const EpochMs now = now_ms();
   return app_.db->transaction([&](soci::session& sql) {
     auto a = must_find(sql, caller, id);
-    if (a.status != "booked") throw problems::conflict("appointment-not-active", "This appointment is already " + a.status + ".");
-    if (caller.role == "patient" && !before_cutoff(now, a.start, app_.config.cancel_cutoff_minutes))
+    if (a.status != AppointmentStatus::booked) throw already(a.status);
+    if (caller.role == Role::patient && !before_cutoff(now, a.start, app_.config.cancel_cutoff_minutes))
       throw too_late_to_change(app_.config.cancel_cutoff_minutes, "cancelled");
-    if (caller.role == "doctor" && now >= a.end)
+    if (caller.role == Role::doctor && now >= a.end)
       throw problems::conflict("appointment-over", "This appointment is over; mark it completed or no-show instead.");
-    if (!store::finish(sql, id, "cancelled", now, caller.user_id, reason))
+    if (!store::finish(sql, id, AppointmentStatus::cancelled, now, caller.user_id, reason))
       throw problems::conflict("appointment-not-active", "This appointment was changed meanwhile.");
     cancel_reminders(sql, id);
     auto updated = *store::find(sql, id);
@@ -358,7 +363,7 @@ store::Appointment Service::cancel(const Caller& caller, std::int64_t id, const 
     if (reason) extra["reason"] = *reason;
     mail_both(sql, updated, notify::kCategoryAppointments, "appointment_cancelled", extra);
     audit::record(sql, entry(caller, "appointments.cancelled", a.patient_id,
-                             {{"appointment_id", id}, {"by", caller.role}}));
+                             {{"appointment_id", id}, {"by", to_string(caller.role)}}));
     return updated;
   });
 }
@@ -371,13 +376,13 @@ store::Appointment Service::reschedule(const Caller& patient, std::int64_t id, E
   const auto conflict = claim([&] {
     moved = app_.db->transaction([&](soci::session& sql) {
       auto a = must_find(sql, patient, id);
-      if (patient.role != "patient")
+      if (patient.role != Role::patient)
         throw problems::forbidden("Only the patient moves an appointment; a doctor cancels it with a reason.");
       doctor_id = a.doctor_id;
       store::lock_patient(sql, a.patient_id);
       store::lock_doctor(sql, a.doctor_id);
       a = *store::find(sql, id);  // after the locks: the status we act on is current
-      if (a.status != "booked") throw problems::conflict("appointment-not-active", "This appointment is already " + a.status + ".");
+      if (a.status != AppointmentStatus::booked) throw already(a.status);
       if (!before_cutoff(now, a.start, app_.config.cancel_cutoff_minutes))
         throw too_late_to_change(app_.config.cancel_cutoff_minutes, "moved");
       if (!w.contains(start)) throw window_problem(w);
@@ -399,18 +404,18 @@ store::Appointment Service::reschedule(const Caller& patient, std::int64_t id, E
       .with("alternatives", alternatives(patient.user_id, doctor_id, start, id));
 }
 
-store::Appointment Service::mark(const Caller& doctor, std::int64_t id, const std::string& outcome) {
+store::Appointment Service::mark(const Caller& doctor, std::int64_t id, AppointmentStatus outcome) {
   const EpochMs now = now_ms();
   return app_.db->transaction([&](soci::session& sql) {
     auto a = must_find(sql, doctor, id);
-    if (doctor.role != "doctor") throw problems::forbidden("Only the doctor records the outcome of an appointment.");
-    if (a.status != "booked") throw problems::conflict("appointment-not-active", "This appointment is already " + a.status + ".");
+    if (doctor.role != Role::doctor) throw problems::forbidden("Only the doctor records the outcome of an appointment.");
+    if (a.status != AppointmentStatus::booked) throw already(a.status);
     if (!may_mark_outcome(a.status, now, a.start))
       throw problems::conflict("appointment-not-started", "An appointment can be marked only once it has started.");
     if (!store::finish(sql, id, outcome, now))
       throw problems::conflict("appointment-not-active", "This appointment was changed meanwhile.");
     cancel_reminders(sql, id);
-    audit::record(sql, entry(doctor, "appointments." + outcome, a.patient_id, {{"appointment_id", id}}));
+    audit::record(sql, entry(doctor, "appointments." + std::string(to_string(outcome)), a.patient_id, {{"appointment_id", id}}));
     return *store::find(sql, id);
   });
 }
@@ -429,7 +434,7 @@ void Service::send_reminder(const boost::json::object& payload) {
     auto a = store::find(sql, id->as_int64());
     // Moved or cancelled since: the reminder for that time is void (a moved appointment has its
     // own reminder job under the same key).
-    if (!a || a->status != "booked" || a->start != start->as_int64() || now >= a->start) return;
+    if (!a || a->status != AppointmentStatus::booked || a->start != start->as_int64() || now >= a->start) return;
     mail_both(sql, *a, notify::kCategoryReminder, "appointment_reminder", {});
   });
 }

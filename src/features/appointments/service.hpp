@@ -19,7 +19,7 @@ namespace medcore::appointments {
 // Who asks, for authorization and the audit log.
 struct Caller {
   std::int64_t user_id = 0;
-  std::string role;
+  Role role = Role::patient;
   std::string ip;
   std::string request_id;
 };
@@ -77,7 +77,7 @@ class Service {
   store::Appointment get(const Caller& caller, std::int64_t id);
   store::Appointment cancel(const Caller& caller, std::int64_t id, const std::optional<std::string>& reason);
   store::Appointment reschedule(const Caller& patient, std::int64_t id, EpochMs start);
-  store::Appointment mark(const Caller& doctor, std::int64_t id, const std::string& outcome);
+  store::Appointment mark(const Caller& doctor, std::int64_t id, AppointmentStatus outcome);
   std::vector<store::Appointment> list(const store::ListQuery& query);
 
   // Free slots to offer instead of `at`: the same doctor's nearest before and after, then other

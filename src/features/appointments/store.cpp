@@ -20,7 +20,7 @@ Doctor doctor_from(const soci::row& r) {
   d.name = col_text(r, 1);
   d.email = col_text(r, 2);
   d.specialty = col_text(r, 3);
-  d.status = col_text(r, 4);
+  d.status = db::col_enum(r, 4, parse_doctor_status);
   d.time_zone = col_text(r, 5);
   d.fee_cents = col_int(r, 6);
   d.years_experience = col_int(r, 7);
@@ -46,7 +46,7 @@ Appointment appointment_from(const soci::row& r) {
   a.doctor_id = col_int(r, 2);
   a.start = col_int(r, 3);
   a.end = col_int(r, 4);
-  a.status = col_text(r, 5);
+  a.status = db::col_enum(r, 5, parse_appointment_status);
   a.reason = col_text(r, 6);
   a.created_at = col_int(r, 7);
   a.updated_at = col_int(r, 8);
@@ -71,7 +71,7 @@ ScheduleException exception_from(const soci::row& r) {
   ScheduleException e;
   e.id = col_int(r, 0);
   e.local_date = col_text(r, 1);
-  e.kind = col_text(r, 2);
+  e.kind = db::col_enum(r, 2, parse_exception_kind);
   if (auto v = col_opt_int(r, 3)) e.start_minute = static_cast<int>(*v);
   if (auto v = col_opt_int(r, 4)) e.end_minute = static_cast<int>(*v);
   e.note = col_text(r, 5);
@@ -185,7 +185,7 @@ std::int64_t insert_exception(soci::session& sql, std::int64_t doctor_id, const 
   int start = e.start_minute.value_or(0), end = e.end_minute.value_or(0);
   soci::indicator start_ind = e.start_minute ? soci::i_ok : soci::i_null;
   soci::indicator end_ind = e.end_minute ? soci::i_ok : soci::i_null;
-  std::string date = e.local_date, kind = e.kind, note = e.note;
+  std::string date = e.local_date, kind(to_string(e.kind)), note = e.note;
   sql << "INSERT INTO availability_exceptions (doctor_id, local_date, kind, start_minute, end_minute, note, created_at) "
          "VALUES (:d, :l, :k, :s, :e, :n, :t) RETURNING id",
       soci::use(id), soci::use(date), soci::use(kind), soci::use(start, start_ind), soci::use(end, end_ind),
@@ -254,13 +254,13 @@ bool move(soci::session& sql, std::int64_t id, const Slot& slot, EpochMs now) {
   return st.get_affected_rows() == 1;
 }
 
-bool finish(soci::session& sql, std::int64_t id, const std::string& status, EpochMs now,
+bool finish(soci::session& sql, std::int64_t id, AppointmentStatus status, EpochMs now,
             std::optional<std::int64_t> cancelled_by, const std::optional<std::string>& reason) {
   long long i = id, at = now, by = cancelled_by.value_or(0);
-  std::string to = status, why = reason.value_or("");
+  std::string to(to_string(status)), why = reason.value_or("");
   soci::indicator by_ind = cancelled_by ? soci::i_ok : soci::i_null;
   soci::indicator why_ind = reason ? soci::i_ok : soci::i_null;
-  const bool cancelling = status == "cancelled";
+  const bool cancelling = status == AppointmentStatus::cancelled;
   long long cancelled_at = now;
   soci::indicator at_ind = cancelling ? soci::i_ok : soci::i_null;
   soci::statement st =
@@ -287,7 +287,7 @@ std::vector<Appointment> upcoming_for_doctor(soci::session& sql, std::int64_t do
 
 std::vector<Appointment> list(soci::session& sql, const ListQuery& q) {
   Query query(kAppointmentColumns);
-  query.sql(q.role == "doctor" ? "WHERE a.doctor_id = " : "WHERE a.patient_id = ").value(q.user_id);
+  query.sql(q.role == Role::doctor ? "WHERE a.doctor_id = " : "WHERE a.patient_id = ").value(q.user_id);
   // Upcoming: not yet over (an appointment in progress is still upcoming); past: over.
   if (q.upcoming) {
     query.sql(" AND a.end_at > ").value(q.now);
@@ -296,7 +296,7 @@ std::vector<Appointment> list(soci::session& sql, const ListQuery& q) {
   }
   if (q.from) query.sql(" AND a.start_at >= ").value(*q.from);
   if (q.to) query.sql(" AND a.start_at < ").value(*q.to);
-  if (q.status) query.sql(" AND a.status = ").value(*q.status);
+  if (q.status) query.sql(" AND a.status = ").value(std::string(to_string(*q.status)));
   if (q.after) {
     const auto [start, id] = *q.after;
     if (q.upcoming) {

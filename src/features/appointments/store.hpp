@@ -13,7 +13,8 @@ namespace medcore::appointments::store {
 
 struct Doctor {
   std::int64_t id = 0;
-  std::string name, email, specialty, status, time_zone;
+  std::string name, email, specialty, time_zone;
+  DoctorStatus status = DoctorStatus::pending;
   std::int64_t fee_cents = 0;
   std::int64_t years_experience = 0;
 };
@@ -36,7 +37,8 @@ bool delete_exception(soci::session& sql, std::int64_t doctor_id, std::int64_t i
 struct Appointment {
   std::int64_t id = 0, patient_id = 0, doctor_id = 0;
   EpochMs start = 0, end = 0;
-  std::string status, reason;
+  AppointmentStatus status = AppointmentStatus::booked;
+  std::string reason;
   EpochMs created_at = 0, updated_at = 0;
   std::optional<EpochMs> cancelled_at;
   std::optional<std::int64_t> cancelled_by;
@@ -67,7 +69,7 @@ std::int64_t insert(soci::session& sql, std::int64_t patient_id, std::int64_t do
 // booked → booked at a new time; false when it was no longer booked.
 bool move(soci::session& sql, std::int64_t id, const Slot& slot, EpochMs now);
 // booked → cancelled | completed | no_show; false when it was no longer booked.
-bool finish(soci::session& sql, std::int64_t id, const std::string& status, EpochMs now,
+bool finish(soci::session& sql, std::int64_t id, AppointmentStatus status, EpochMs now,
             std::optional<std::int64_t> cancelled_by = std::nullopt,
             const std::optional<std::string>& reason = std::nullopt);
 
@@ -78,12 +80,12 @@ std::vector<Appointment> upcoming_for_doctor(soci::session& sql, std::int64_t do
 // One page of a user's appointments: upcoming (start >= now, oldest first) or past (newest
 // first), keyed by (start, id).
 struct ListQuery {
-  std::string role;  // "patient" | "doctor"
+  Role role = Role::patient;  // a patient's or a doctor's appointments
   std::int64_t user_id = 0;
   bool upcoming = true;
   EpochMs now = 0;
   std::optional<EpochMs> from, to;  // optional range on start
-  std::optional<std::string> status;
+  std::optional<AppointmentStatus> status;
   std::optional<std::pair<EpochMs, std::int64_t>> after;  // cursor
   int limit = 20;
 };

@@ -4,6 +4,8 @@
 
 #include "platform/audit/audit.hpp"
 #include "platform/core/problem.hpp"
+#include "platform/core/roles.hpp"
+#include "platform/db/query.hpp"
 #include "platform/http/context.hpp"
 
 namespace medcore::care {
@@ -26,17 +28,19 @@ bool may_see_health_data(soci::session& sql, std::int64_t user_id) {
   sql << "SELECT u.role, d.status FROM users u LEFT JOIN doctors d ON d.user_id = u.id WHERE u.id = :id", soci::use(id),
       soci::into(role), soci::into(status, status_ind);
   if (!sql.got_data()) return false;
-  return role == "patient" || (role == "doctor" && status_ind == soci::i_ok && status == "approved");
+  const Role stored_role = db::parse_stored(parse_role, role);
+  const bool approved = status_ind == soci::i_ok && db::parse_stored(parse_doctor_status, status) == DoctorStatus::approved;
+  return stored_role == Role::patient || (stored_role == Role::doctor && approved);
 }
 
 void authorise_patient_read(soci::session& sql, const http::Context& ctx, std::int64_t patient_id,
                             const Problem& refusal, std::string action, boost::json::object details) {
   const auto& who = ctx.user();
-  if (who.role == "patient") {
+  if (who.role == Role::patient) {
     if (who.user_id != patient_id) throw refusal;
     return;
   }
-  if (who.role != "doctor" || who.doctor_status != "approved" || !doctor_treats_patient(sql, who.user_id, patient_id))
+  if (who.role != Role::doctor || who.doctor_status != DoctorStatus::approved || !doctor_treats_patient(sql, who.user_id, patient_id))
     throw refusal;
   details["route"] = ctx.route;
   audit::record(sql, audit::entry_from(ctx, std::move(action), patient_id, std::move(details)));

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "platform/core/roles.hpp"
 #include "platform/core/time.hpp"
 
 namespace medcore::chat {
@@ -48,8 +49,8 @@ constexpr bool presence_online(int connections, std::optional<EpochMs> refreshed
 }
 
 // Who may chat: patients, and doctors while an admin's approval stands.
-constexpr bool may_chat(std::string_view role, std::string_view doctor_status) {
-  return role == "patient" || (role == "doctor" && doctor_status == "approved");
+constexpr bool may_chat(Role role, std::optional<DoctorStatus> doctor_status) {
+  return role == Role::patient || (role == Role::doctor && doctor_status == DoctorStatus::approved);
 }
 
 // Room names.

@@ -18,7 +18,7 @@ namespace {
 
 // Patients and approved doctors.
 Caller caller_of(const http::Context& ctx) {
-  const auto& p = ctx.require_role({"patient", "doctor"});
+  const auto& p = ctx.require_role({Role::patient, Role::doctor});
   return Caller{p.user_id, p.role, p.name};
 }
 

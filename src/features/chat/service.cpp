@@ -31,7 +31,7 @@ Service::Started Service::start(const Caller& caller, std::int64_t other_id) {
       patient = other_id;
       doctor = caller.user_id;
     } else {
-      if (store::doctor_status(sql, other_id).value_or("") != "approved")
+      if (store::doctor_status(sql, other_id) != DoctorStatus::approved)
         throw problems::not_found("No approved doctor with this id.");
       patient = caller.user_id;
       doctor = other_id;

@@ -17,9 +17,9 @@ namespace medcore::chat {
 // Who asks: a patient or an approved doctor (callers check the role before).
 struct Caller {
   std::int64_t user_id = 0;
-  std::string role;  // "patient" | "doctor"
+  Role role = Role::patient;
   std::string name;
-  bool is_doctor() const { return role == "doctor"; }
+  bool is_doctor() const { return role == Role::doctor; }
 };
 
 class Service {

@@ -76,15 +76,15 @@ std::optional<UserContact> find_user(soci::session& sql, std::int64_t user_id) {
   std::optional<UserContact> out;
   Query q("SELECT id, name, email, role FROM users WHERE id = ");
   q.value(static_cast<long long>(user_id));
-  q.each(sql, [&](const soci::row& r) { out = UserContact{col_int(r, 0), col_text(r, 1), col_text(r, 2), col_text(r, 3)}; });
+  q.each(sql, [&](const soci::row& r) { out = UserContact{col_int(r, 0), col_text(r, 1), col_text(r, 2), db::col_enum(r, 3, parse_role)}; });
   return out;
 }
 
-std::optional<std::string> doctor_status(soci::session& sql, std::int64_t user_id) {
-  std::optional<std::string> out;
+std::optional<DoctorStatus> doctor_status(soci::session& sql, std::int64_t user_id) {
+  std::optional<DoctorStatus> out;
   Query q("SELECT status FROM doctors WHERE user_id = ");
   q.value(static_cast<long long>(user_id));
-  q.each(sql, [&](const soci::row& r) { out = col_text(r, 0); });
+  q.each(sql, [&](const soci::row& r) { out = db::col_enum(r, 0, parse_doctor_status); });
   return out;
 }
 

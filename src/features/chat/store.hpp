@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "platform/core/roles.hpp"
 #include "platform/core/time.hpp"
 
 namespace medcore::chat::store {
@@ -31,11 +32,12 @@ struct Conversation {
 
 struct UserContact {
   std::int64_t id = 0;
-  std::string name, email, role;
+  std::string name, email;
+  Role role = Role::patient;
 };
 std::optional<UserContact> find_user(soci::session& sql, std::int64_t user_id);
-// "approved", "pending", ... for a doctor; nullopt when the user is no doctor.
-std::optional<std::string> doctor_status(soci::session& sql, std::int64_t user_id);
+// nullopt when the user is no doctor.
+std::optional<DoctorStatus> doctor_status(soci::session& sql, std::int64_t user_id);
 bool is_patient(soci::session& sql, std::int64_t user_id);
 
 // Creates the pair's conversation unless it exists (ON CONFLICT DO NOTHING); true when created.

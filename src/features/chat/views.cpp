@@ -24,7 +24,7 @@ boost::json::object conversation_json(const store::Conversation& c, const Caller
   const bool doctor = viewer.is_doctor();
   boost::json::object other{{"id", doctor ? c.patient_id : c.doctor_id},
                             {"name", doctor ? c.patient_name : c.doctor_name},
-                            {"role", doctor ? "patient" : "doctor"}};
+                            {"role", to_string(doctor ? Role::patient : Role::doctor)}};
   if (!doctor) other["specialty"] = c.doctor_specialty;
   return {{"id", c.id},
           {"patient", {{"id", c.patient_id}, {"name", c.patient_name}}},

@@ -57,7 +57,7 @@ void mount_predictions(http::Router& router, App& app, std::shared_ptr<const Mod
   }, in_memory);
 
   router.get("/api/v1/predictions/{model}/prefill", [&app, models](http::Context& ctx) {
-    const auto& p = ctx.require_role({"patient"});
+    const auto& p = ctx.require_role({Role::patient});
     const auto& m = model_named(models, ctx.params.text("model"));
     const long long uid = p.user_id;
     auto [dob, sex] = app.db->read([&](soci::session& sql) {
@@ -71,7 +71,7 @@ void mount_predictions(http::Router& router, App& app, std::shared_ptr<const Mod
 
   // Prediction itself runs here, on the general worker pool (the route default), next to its insert.
   router.post("/api/v1/predictions/{model}", [&app, models](http::Context& ctx) {
-    const auto& p = ctx.require_role({"patient"});
+    const auto& p = ctx.require_role({Role::patient});
     const auto& m = model_named(models, ctx.params.text("model"));
     const auto input = parse_object(ctx.request.body);
     auto item = app.db->transaction(
@@ -80,7 +80,7 @@ void mount_predictions(http::Router& router, App& app, std::shared_ptr<const Mod
   });
 
   router.get("/api/v1/predictions", [&app, models](http::Context& ctx) {
-    const auto& p = ctx.require_role({"patient"});
+    const auto& p = ctx.require_role({Role::patient});
     const int limit = paging::parse_limit(ctx.request.query_param("limit"));
     db::Query q(kColumns);
     q.sql(" WHERE patient_id = ").value(static_cast<long long>(p.user_id));

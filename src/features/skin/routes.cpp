@@ -52,7 +52,7 @@ void mount_skin(http::Router& router, App& app, std::shared_ptr<const Classifier
   // burst of uploads gets 503 instead of a queue that grows without end); the insert follows.
   const http::RouteOptions upload{.pool = http::Pool::inference, .body_limit = kMaxUploadBytes, .json_body = false};
   router.post("/api/v1/skin/analyses", [&app, classifier](http::Context& ctx) {
-    const auto& p = ctx.require_role({"patient"});
+    const auto& p = ctx.require_role({Role::patient});
     require_image_type(ctx.request);
     const auto& body = ctx.request.body;
     const auto analysis =
@@ -62,7 +62,7 @@ void mount_skin(http::Router& router, App& app, std::shared_ptr<const Classifier
   }, upload);
 
   router.get("/api/v1/skin/analyses", [&app](http::Context& ctx) {
-    const auto& p = ctx.require_role({"patient"});
+    const auto& p = ctx.require_role({Role::patient});
     const int limit = paging::parse_limit(ctx.request.query_param("limit"));
     db::Query q(kColumns);
     q.sql(" WHERE patient_id = ").value(static_cast<long long>(p.user_id));

@@ -1,7 +1,6 @@
 #include <boost/json.hpp>
 #include <charconv>
 
-#include "features/accounts/model.hpp"
 #include "platform/db/query.hpp"
 #include "platform/app/app.hpp"
 #include "platform/audit/audit.hpp"
@@ -40,7 +39,7 @@ boost::json::value opt(std::optional<std::string> v) {
 
 void mount_audit(http::Router& router, App& app) {
   router.get("/api/v1/admin/audit", [&app](http::Context& ctx) {
-    ctx.require_role({"admin"});
+    ctx.require_role({Role::admin});
     const auto& req = ctx.request;
     const int limit = paging::parse_limit(req.query_param("limit"));
     db::Query q(

@@ -74,6 +74,10 @@ std::optional<std::string> col_opt_text(const soci::row& row, std::size_t i) {
   return col_text(row, i);
 }
 
+void throw_unexpected_stored(std::string_view text) {
+  throw std::runtime_error("unexpected stored value '" + std::string(text) + "' (not one of its enum's names)");
+}
+
 boost::json::object newest_first_page(Database& db, Query q, const std::optional<std::string>& cursor, int limit,
                                       const std::function<boost::json::object(const soci::row&)>& to_item) {
   if (cursor) {

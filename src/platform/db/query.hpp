@@ -40,6 +40,26 @@ std::optional<long long> col_opt_int(const soci::row& row, std::size_t i);
 std::string col_text(const soci::row& row, std::size_t i);
 std::optional<std::string> col_opt_text(const soci::row& row, std::size_t i);
 
+// A stored state or role read back into its enum, once, here at the store boundary; the code
+// above compares enums. `parse` is the enum's one parser (e.g. parse_role). The migrations' CHECK
+// lists admit only the enum's names, so text it refuses means a hand-edited database: that is
+// an error (a 500 and a log line), never a guess.
+[[noreturn]] void throw_unexpected_stored(std::string_view text);
+template <typename E>
+E parse_stored(std::optional<E> (*parse)(std::string_view), std::string_view text) {
+  if (auto value = parse(text)) return *value;
+  throw_unexpected_stored(text);
+}
+template <typename E>
+E col_enum(const soci::row& row, std::size_t i, std::optional<E> (*parse)(std::string_view)) {
+  return parse_stored(parse, col_text(row, i));
+}
+template <typename E>
+std::optional<E> col_opt_enum(const soci::row& row, std::size_t i, std::optional<E> (*parse)(std::string_view)) {
+  if (row.get_indicator(i) == soci::i_null) return std::nullopt;
+  return col_enum(row, i, parse);
+}
+
 class Database;
 
 // One page of a list read newest first by id (audit log, outbox). `q` ends inside a WHERE clause;

@@ -21,18 +21,20 @@ const Principal& Context::user() const {
   return *principal;
 }
 
-const Principal& Context::require_role(std::initializer_list<std::string_view> roles) const {
+const Principal& Context::require_role(std::initializer_list<Role> roles) const {
   const auto& p = user();
   for (auto r : roles) {
     if (p.role != r) continue;
-    if (p.role == "doctor" && p.doctor_status != "approved")
+    if (p.role == Role::doctor && p.doctor_status != DoctorStatus::approved) {
+      const std::string_view status = p.doctor_status ? to_string(*p.doctor_status) : "";
       throw Problem(403, "doctor-not-approved", "Doctor account not approved",
-                    "An administrator must approve your account first (status: " + p.doctor_status + ").");
+                    "An administrator must approve your account first (status: " + std::string(status) + ").");
+    }
     return p;
   }
   throw problems::forbidden();
 }
 
-const Principal& Context::require_approved_doctor() const { return require_role({"doctor"}); }
+const Principal& Context::require_approved_doctor() const { return require_role({Role::doctor}); }
 
 }  // namespace medcore::http

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "platform/core/roles.hpp"
 #include "platform/http/message.hpp"
 
 namespace medcore::http {
@@ -15,8 +16,8 @@ namespace medcore::http {
 // The signed-in user behind a request, resolved from the session cookie or bearer token.
 struct Principal {
   std::int64_t user_id = 0;
-  std::string role;           // "patient" | "doctor" | "admin"
-  std::string doctor_status;  // doctors only: "pending" | "approved" | "rejected" | "suspended"
+  Role role = Role::patient;
+  std::optional<DoctorStatus> doctor_status;  // doctors only
   std::int64_t session_id = 0;
   std::string session_token;  // the raw token presented (needed to derive the CSRF token)
   bool via_cookie = false;
@@ -55,8 +56,8 @@ struct Context {
   // while approved: a pending, rejected or suspended one gets 403 doctor-not-approved from every
   // route that admits doctors, so no route can forget the approval check. Routes about the
   // caller's own account (GET/PATCH /me, logout, password) take any signed-in user through user().
-  const Principal& require_role(std::initializer_list<std::string_view> roles) const;
-  // require_role({"doctor"}).
+  const Principal& require_role(std::initializer_list<Role> roles) const;
+  // require_role({Role::doctor}).
   const Principal& require_approved_doctor() const;
 };
 

@@ -10,6 +10,23 @@
 
 namespace medcore::jobs {
 
+std::string_view to_string(JobStatus status) {
+  switch (status) {
+    case JobStatus::pending: return "pending";
+    case JobStatus::running: return "running";
+    case JobStatus::done: return "done";
+    case JobStatus::failed: return "failed";
+    case JobStatus::cancelled: return "cancelled";
+  }
+  return "pending";
+}
+
+std::optional<JobStatus> parse_job_status(std::string_view text) {
+  for (JobStatus s : all_job_statuses)
+    if (to_string(s) == text) return s;
+  return std::nullopt;
+}
+
 namespace {
 
 struct FieldSpec {

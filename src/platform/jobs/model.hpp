@@ -1,6 +1,7 @@
 #pragma once
 // Pure rules of the job system: cron rules and retry backoff. No I/O, no clock reads — the
 // runner passes the time in — so every rule is unit-tested with fixed instants.
+#include <array>
 #include <bitset>
 #include <cstdint>
 #include <functional>
@@ -11,6 +12,16 @@
 #include "platform/core/time.hpp"
 
 namespace medcore::jobs {
+
+// A job row's state: due or waiting to run, leased by a runner, and the three ends. The names are
+// the stored spelling (the CHECK list of migrations/0002_jobs.sql holds exactly these). Only the
+// runner's SQL changes a job's state, and it names the states in its statements' text; no code
+// reads one back yet, so this is the one list of them and what a later reader parses with.
+enum class JobStatus { pending, running, done, failed, cancelled };
+inline constexpr std::array all_job_statuses{JobStatus::pending, JobStatus::running, JobStatus::done,
+                                             JobStatus::failed, JobStatus::cancelled};
+std::string_view to_string(JobStatus status);
+std::optional<JobStatus> parse_job_status(std::string_view text);
 
 // A classic 5-field cron rule, evaluated in UTC:
 //   minute (0-59)  hour (0-23)  day-of-month (1-31)  month (1-12 or JAN-DEC)  day-of-week (0-7 or SUN-SAT; 0 and 7 are Sunday)

@@ -289,7 +289,7 @@ void DeliveryWorker::deliver(const Claimed& mail) {
         if (changed == 0) {
           std::string status;
           sql << "SELECT status FROM outbox WHERE id = :id", soci::use(mail.id), soci::into(status);
-          recorded_before = status == "sent";
+          recorded_before = sql.got_data() && db::parse_stored(parse_mail_status, status) == MailStatus::sent;
         }
       });
     });
@@ -375,9 +375,9 @@ void DeliveryWorker::refresh_stats() {
     soci::rowset<soci::row> rows = (sql.prepare << "SELECT status, COUNT(*) FROM outbox "
                                                    "WHERE status IN ('pending', 'sending', 'dead') GROUP BY status");
     for (const auto& r : rows) {
-      const std::string status = db::col_text(r, 0);
+      const MailStatus status = db::col_enum(r, 0, parse_mail_status);
       const long long n = db::col_int(r, 1);
-      if (status == "dead") dead += n;
+      if (status == MailStatus::dead) dead += n;
       else pending += n;
     }
   });

@@ -263,6 +263,24 @@ std::string sendgrid_body(const Envelope& env, const RenderedMail& mail) {
   return json_text(body);
 }
 
+// ---- the outbox ----------------------------------------------------------------------------
+
+std::string_view to_string(MailStatus status) {
+  switch (status) {
+    case MailStatus::pending: return "pending";
+    case MailStatus::sending: return "sending";
+    case MailStatus::sent: return "sent";
+    case MailStatus::dead: return "dead";
+  }
+  return "pending";
+}
+
+std::optional<MailStatus> parse_mail_status(std::string_view text) {
+  for (MailStatus s : all_mail_statuses)
+    if (to_string(s) == text) return s;
+  return std::nullopt;
+}
+
 // ---- outcomes ----------------------------------------------------------------------------
 
 std::string_view to_string(Outcome o) {

@@ -2,6 +2,7 @@
 // Mail, the pure part: templates, MIME, the SendGrid request body, failure classification,
 // backoff and redaction. No I/O here, so all of it is unit-tested (tests/unit/notify_*.cpp).
 #include <boost/json/object.hpp>
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -84,6 +85,17 @@ std::string build_mime(const Envelope& env, const RenderedMail& mail);
 
 // The v3 /mail/send request body.
 std::string sendgrid_body(const Envelope& env, const RenderedMail& mail);
+
+// ---- the outbox ----------------------------------------------------------------------------
+
+// Where a mail stands in the outbox: waiting (or waiting to be retried), leased by a sender,
+// delivered, or given up on. The names are the stored and the API spelling (the CHECK list of
+// migrations/0001_foundation.sql holds exactly these).
+enum class MailStatus { pending, sending, sent, dead };
+inline constexpr std::array all_mail_statuses{MailStatus::pending, MailStatus::sending, MailStatus::sent,
+                                              MailStatus::dead};
+std::string_view to_string(MailStatus status);
+std::optional<MailStatus> parse_mail_status(std::string_view text);
 
 // ---- outcomes ----------------------------------------------------------------------------
 

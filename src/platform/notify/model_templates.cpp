@@ -27,6 +27,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "platform/core/roles.hpp"
 #include "platform/notify/model.hpp"
 
 namespace medcore::notify {
@@ -350,7 +351,7 @@ RenderedMail render(std::string_view template_name, const boost::json::object& d
   mu::data d = to_data(boost::json::value(data));
   d.set("public_url", std::string(public_url));
   // Small conveniences the templates branch on.
-  if (auto r = data.if_contains("role"); r && r->is_string()) d.set("is_doctor", r->get_string() == "doctor");
+  if (auto r = data.if_contains("role"); r && r->is_string()) d.set("is_doctor", parse_role(r->get_string()) == Role::doctor);
 
   RenderedMail out;
   // The subject is text, one line.

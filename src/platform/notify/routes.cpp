@@ -4,7 +4,6 @@
 
 #include <boost/json.hpp>
 
-#include "features/accounts/model.hpp"
 #include "platform/db/query.hpp"
 #include "platform/app/app.hpp"
 #include "platform/audit/audit.hpp"
@@ -13,6 +12,7 @@
 #include "platform/core/problem.hpp"
 #include "platform/core/time.hpp"
 #include "platform/http/router.hpp"
+#include "platform/notify/model.hpp"
 #include "platform/notify/outbox.hpp"
 
 namespace medcore::notify {
@@ -34,7 +34,7 @@ boost::json::object outbox_json(const soci::row& r) {
   o["category"] = db::col_text(r, 2);
   o["template"] = db::col_text(r, 3);
   o["to_email"] = db::col_text(r, 4);
-  o["status"] = db::col_text(r, 5);
+  o["status"] = to_string(db::col_enum(r, 5, parse_mail_status));
   o["attempts"] = db::col_int(r, 6);
   o["next_attempt_at"] = iso8601(db::col_int(r, 7));
   auto err = db::col_opt_text(r, 8);
@@ -87,22 +87,22 @@ void mount_notify(http::Router& router, App& app) {
   });
 
   router.get("/api/v1/admin/outbox", [&app](http::Context& ctx) {
-    ctx.require_role({"admin"});
+    ctx.require_role({Role::admin});
     const auto& req = ctx.request;
     const int limit = paging::parse_limit(req.query_param("limit"));
     db::Query q(kOutboxColumns);
     q.sql(" WHERE 1 = 1");
-    if (auto status = req.query_param("status"); status && !status->empty()) {
-      if (*status != "pending" && *status != "sending" && *status != "sent" && *status != "dead")
-        throw problems::bad_request("status must be pending, sending, sent or dead.");
-      q.sql(" AND status = ").value(std::string(*status));
+    if (auto text = req.query_param("status"); text && !text->empty()) {
+      const auto status = parse_mail_status(*text);
+      if (!status) throw problems::bad_request("status must be pending, sending, sent or dead.");
+      q.sql(" AND status = ").value(std::string(to_string(*status)));
     }
     auto body = db::newest_first_page(*app.db, std::move(q), req.query_param("cursor"), limit, outbox_json);
     return http::Response::json(200, body);
   });
 
   router.post("/api/v1/admin/outbox/{id:int}/retry", [&app](http::Context& ctx) {
-    ctx.require_role({"admin"});
+    ctx.require_role({Role::admin});
     if (!trim(ctx.request.body).empty()) JsonInput::parse(ctx.request.body).finish();
     const long long id = ctx.params.integer("id");
     auto item = app.db->transaction([&](soci::session& sql) {
