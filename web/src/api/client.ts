@@ -291,40 +291,8 @@ export function newIdempotencyKey(): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-/** An outbox row as GET /api/v1/admin/outbox answers it (not in the OpenAPI document yet). */
-export interface OutboxItem {
-  id: number;
-  created_at: string;
-  category: string;
-  template: string;
-  to_email: string;
-  status: 'pending' | 'sending' | 'sent' | 'dead' | string;
-  attempts: number;
-  next_attempt_at: string | null;
-  last_error: string | null;
-  message_id?: string;
-  sent_at: string | null;
-}
+/** One page of a cursor-paginated list (`?limit=&cursor=`). */
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
 }
-export const outbox = {
-  /** Resolves true when the route exists and this admin may read it. */
-  async available(): Promise<boolean> {
-    try {
-      await rawCall('GET', '/api/v1/admin/outbox?limit=1');
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  list: (cursor: string | null, status: string, signal?: AbortSignal) => {
-    const q = new URLSearchParams({ limit: '20' });
-    if (cursor) q.set('cursor', cursor);
-    if (status) q.set('status', status);
-    return rawCall<Page<OutboxItem>>('GET', '/api/v1/admin/outbox?' + q.toString(), { signal });
-  },
-  /** A dead mail goes back to the queue (409 invalid-transition otherwise). */
-  retry: (id: number) => rawCall<OutboxItem>('POST', `/api/v1/admin/outbox/${id}/retry`),
-};
