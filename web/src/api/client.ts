@@ -264,7 +264,7 @@ export const api = {
   notifications: (signal?: AbortSignal) => call('get', '/api/v1/me/notifications', { signal }),
   setNotifications: (body: Schemas['NotificationPreferencesPatch']) => call('patch', '/api/v1/me/notifications', { body }),
 
-  // Chat (docs/API.md "Chat"); live events go over Socket.IO (src/pages/Chat.tsx).
+  // Chat (docs/API.md "Chat"); live events go over Socket.IO (src/features/chat/Chat.tsx).
   conversations: (query: QueryOf<Op<'/api/v1/conversations', 'get'>>, signal?: AbortSignal) => call('get', '/api/v1/conversations', { query, signal }),
   startConversation: (body: Schemas['StartConversationRequest']) => call('post', '/api/v1/conversations', { body }),
   conversation: (id: number, signal?: AbortSignal) => call('get', '/api/v1/conversations/{id}', { params: { id }, signal }),
