@@ -23,7 +23,7 @@ const DIABETES = {
   diabetes_pedigree_function: 0.6, age: 45,
 };
 const NOT_TREATING = "You can see a patient's health data only while you treat them: an appointment or a conversation.";
-const percent = (p) => `${Math.round(p * 1000) / 10}%`; // as src/components/RiskCharts.tsx
+const percent = (p) => `${Math.round(p * 1000) / 10}%`; // as percent() in src/lib/format.ts
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 let server;

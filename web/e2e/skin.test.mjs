@@ -17,7 +17,7 @@ import {
 } from './harness.mjs';
 
 const CLASSES = ['akiec', 'bcc', 'bkl', 'df', 'mel', 'nv', 'vasc'];
-const percent = (p) => `${Math.round(p * 1000) / 10}%`; // as src/components/RiskCharts.tsx
+const percent = (p) => `${Math.round(p * 1000) / 10}%`; // as percent() in src/lib/format.ts
 
 const IMAGES = ham10000Images();
 

@@ -1,76 +1,36 @@
-import type { ComponentChildren } from 'preact';
+// The shell: the layout (skip link, header with the menu, main, footer), the guards and the
+// redirects. The pages, menu entries and role dashboards come from the features
+// (src/features/<name>/index.tsx); this file only concatenates them.
 import { useEffect, useState } from 'preact/hooks';
-import type { Role } from './api/client';
-import { outbox } from './api/client';
-import { Loading, PageHeader } from './components/ui';
-import { Link, match, navigate, safeNext, useLocation } from './lib/router';
-import { logout, session } from './lib/session';
-import { useStore } from './lib/store';
-import { outboxAvailable } from './lib/features';
+import * as accounts from './features/accounts';
+import * as admin from './features/admin';
+import * as appointments from './features/appointments';
+import * as care from './features/care';
+import * as chat from './features/chat';
+import * as predictions from './features/predictions';
+import * as skin from './features/skin';
 import { userTimeZone } from './lib/format';
-import { AdminAudit } from './pages/admin/Audit';
-import { AdminDashboard } from './pages/admin/Dashboard';
-import { AdminDoctors } from './pages/admin/Doctors';
-import { AdminOutbox } from './pages/admin/Outbox';
-import { AppointmentDetail, AppointmentsPage } from './pages/Appointments';
-import { AvailabilityEditor } from './pages/AvailabilityEditor';
-import { ChatRoute } from './pages/ChatRoute';
-import { DoctorDetail } from './pages/DoctorDetail';
-import { DoctorDashboard } from './pages/DoctorDashboard';
-import { Directory } from './pages/Directory';
-import { ForgotPassword, ResetPassword } from './pages/Password';
-import { Landing } from './pages/Landing';
-import { Login } from './pages/Login';
-import { PatientDashboard } from './pages/PatientDashboard';
-import { PatientHealth } from './pages/PatientHealth';
-import { PredictionPage, PredictionsHome } from './pages/Predictions';
-import { NotificationSettings } from './pages/NotificationSettings';
-import { Profile } from './pages/Profile';
-import { Signup } from './pages/Signup';
-import { SkinRoute } from './pages/SkinRoute';
+import { Link, match, navigate, safeNext, useLocation } from './lib/router';
+import { ALL_ROLES, type Feature, type NavEntry, type Route } from './lib/routes';
+import { logout, session } from './lib/session';
+import { store, useStore } from './lib/store';
+import { Loading, PageHeader } from './ui/ui';
 
+const features: Feature[] = [accounts, care, appointments, chat, predictions, skin, admin];
 
-type Guard = 'public' | 'anonymous' | Role[] | 'signed-in';
-interface Route {
-  pattern: string;
-  guard: Guard;
-  render: (params: Record<string, string>) => ComponentChildren;
-}
-
-const ALL: Role[] = ['patient', 'doctor', 'admin'];
+const dashboards = features.flatMap((f) => f.dashboards ?? []);
 const routes: Route[] = [
-  { pattern: '/', guard: 'public', render: () => <Landing /> },
-  { pattern: '/login', guard: 'anonymous', render: () => <Login /> },
-  { pattern: '/signup', guard: 'anonymous', render: () => <Signup /> },
-  { pattern: '/forgot-password', guard: 'public', render: () => <ForgotPassword /> },
-  { pattern: '/reset-password', guard: 'public', render: () => <ResetPassword /> },
-  { pattern: '/doctors', guard: 'public', render: () => <Directory /> },
-  { pattern: '/doctors/:id', guard: 'public', render: (p) => <DoctorDetail id={Number(p.id)} /> },
-  { pattern: '/dashboard', guard: ALL, render: () => <Dashboard /> },
-  { pattern: '/profile', guard: ALL, render: () => <Profile /> },
-  { pattern: '/settings/notifications', guard: ALL, render: () => <NotificationSettings /> },
-  { pattern: '/predictions', guard: ['patient'], render: () => <PredictionsHome /> },
-  { pattern: '/predictions/:model', guard: ['patient'], render: (p) => <PredictionPage name={p.model ?? ''} /> },
-  { pattern: '/skin', guard: ['patient'], render: () => <SkinRoute /> },
-  { pattern: '/skin/:id', guard: ['patient', 'doctor'], render: (p) => <SkinRoute id={Number(p.id)} /> },
-  { pattern: '/appointments', guard: ['patient', 'doctor'], render: () => <AppointmentsPage /> },
-  { pattern: '/appointments/:id', guard: ['patient', 'doctor'], render: (p) => <AppointmentDetail id={Number(p.id)} /> },
-  { pattern: '/availability', guard: ['doctor'], render: () => <AvailabilityEditor /> },
-  { pattern: '/patients/:id', guard: ['doctor'], render: (p) => <PatientHealth id={Number(p.id)} /> },
-  { pattern: '/chat', guard: ['patient', 'doctor'], render: () => <ChatRoute /> },
-  { pattern: '/chat/:id', guard: ['patient', 'doctor'], render: (p) => <ChatRoute id={Number(p.id)} /> },
-  { pattern: '/admin', guard: ['admin'], render: () => <AdminDashboard /> },
-  { pattern: '/admin/doctors', guard: ['admin'], render: () => <AdminDoctors /> },
-  { pattern: '/admin/audit', guard: ['admin'], render: () => <AdminAudit /> },
-  { pattern: '/admin/outbox', guard: ['admin'], render: () => <AdminOutbox /> },
+  ...features.flatMap((f) => f.routes),
+  { pattern: '/dashboard', guard: ALL_ROLES, render: () => <Dashboard /> },
 ];
+const navigation: NavEntry[] = features.flatMap((f) => f.navigation).sort((a, b) => a.position - b.position);
 
+/** The signed-in user's home: the dashboard their role's feature provides. */
 function Dashboard() {
   const s = useStore(session);
   if (s.status !== 'signed-in') return null;
-  if (s.user.role === 'admin') return <AdminDashboard />;
-  if (s.user.role === 'doctor') return <DoctorDashboard user={s.user} />;
-  return <PatientDashboard user={s.user} />;
+  const dashboard = dashboards.find((d) => d.role === s.user.role);
+  return dashboard ? <>{dashboard.render(s.user)}</> : null;
 }
 
 function Redirect({ to }: { to: string }) {
@@ -123,24 +83,27 @@ function Routed() {
   return <NotFound />;
 }
 
+const ALWAYS = store(true);
+
+/** A menu entry; one with an `available` store appears only while it holds true. */
+function NavItem({ entry }: { entry: NavEntry }) {
+  const available = useStore(entry.available ?? ALWAYS);
+  if (!available) return null;
+  return (
+    <li>
+      <Link href={entry.href}>{entry.label}</Link>
+    </li>
+  );
+}
+
 function Nav() {
   const s = useStore(session);
-  const hasOutbox = useStore(outboxAvailable);
   const loc = useLocation();
   const [open, setOpen] = useState(false);
   useEffect(() => setOpen(false), [loc.href]);
 
-  const role = s.status === 'signed-in' ? s.user.role : null;
-  const links: Array<[string, string]> = [];
-  if (!role) links.push(['/doctors', 'Find a doctor']);
-  if (role) links.push(['/dashboard', 'Dashboard']);
-  if (role === 'patient') links.push(['/doctors', 'Find a doctor'], ['/appointments', 'My appointments'], ['/chat', 'Messages'], ['/predictions', 'Risk checks'], ['/skin', 'Skin check']);
-  if (role === 'doctor' && s.status === 'signed-in' && s.user.doctor?.status === 'approved') links.push(['/appointments', 'Agenda'], ['/chat', 'Messages'], ['/availability', 'Hours']);
-  if (role === 'admin') {
-    links.push(['/admin/doctors', 'Doctors'], ['/admin/audit', 'Audit log']);
-    if (hasOutbox) links.push(['/admin/outbox', 'Outbox']);
-  }
-  if (role) links.push(['/profile', 'Profile']);
+  const user = s.status === 'signed-in' ? s.user : null;
+  const entries = navigation.filter((e) => e.shows(user));
 
   return (
     <nav class="nav" aria-label="Main">
@@ -148,12 +111,10 @@ function Nav() {
         Menu
       </button>
       <ul id="nav-menu" class={open ? 'nav__list nav__list--open' : 'nav__list'}>
-        {links.map(([href, label]) => (
-          <li key={href}>
-            <Link href={href}>{label}</Link>
-          </li>
+        {entries.map((e) => (
+          <NavItem key={e.href} entry={e} />
         ))}
-        {role ? (
+        {user ? (
           <li>
             <button type="button" class="btn btn--small btn--ghost" onClick={() => void logout()}>
               Log out
@@ -181,10 +142,6 @@ function Nav() {
 export function App() {
   const s = useStore(session);
   const user = s.status === 'signed-in' ? s.user : null;
-  useEffect(() => {
-    if (user?.role === 'admin') void outbox.available().then((ok) => outboxAvailable.set(ok));
-    else outboxAvailable.set(false);
-  }, [user?.id, user?.role]);
 
   return (
     <>

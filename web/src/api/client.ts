@@ -264,7 +264,7 @@ export const api = {
   notifications: (signal?: AbortSignal) => call('get', '/api/v1/me/notifications', { signal }),
   setNotifications: (body: Schemas['NotificationPreferencesPatch']) => call('patch', '/api/v1/me/notifications', { body }),
 
-  // Chat (docs/API.md "Chat"); live events go over Socket.IO (src/pages/Chat.tsx).
+  // Chat (docs/API.md "Chat"); live events go over Socket.IO (src/features/chat/Chat.tsx).
   conversations: (query: QueryOf<Op<'/api/v1/conversations', 'get'>>, signal?: AbortSignal) => call('get', '/api/v1/conversations', { query, signal }),
   startConversation: (body: Schemas['StartConversationRequest']) => call('post', '/api/v1/conversations', { body }),
   conversation: (id: number, signal?: AbortSignal) => call('get', '/api/v1/conversations/{id}', { params: { id }, signal }),
@@ -291,40 +291,8 @@ export function newIdempotencyKey(): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-/** An outbox row as GET /api/v1/admin/outbox answers it (not in the OpenAPI document yet). */
-export interface OutboxItem {
-  id: number;
-  created_at: string;
-  category: string;
-  template: string;
-  to_email: string;
-  status: 'pending' | 'sending' | 'sent' | 'dead' | string;
-  attempts: number;
-  next_attempt_at: string | null;
-  last_error: string | null;
-  message_id?: string;
-  sent_at: string | null;
-}
+/** One page of a cursor-paginated list (`?limit=&cursor=`). */
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
 }
-export const outbox = {
-  /** Resolves true when the route exists and this admin may read it. */
-  async available(): Promise<boolean> {
-    try {
-      await rawCall('GET', '/api/v1/admin/outbox?limit=1');
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  list: (cursor: string | null, status: string, signal?: AbortSignal) => {
-    const q = new URLSearchParams({ limit: '20' });
-    if (cursor) q.set('cursor', cursor);
-    if (status) q.set('status', status);
-    return rawCall<Page<OutboxItem>>('GET', '/api/v1/admin/outbox?' + q.toString(), { signal });
-  },
-  /** A dead mail goes back to the queue (409 invalid-transition otherwise). */
-  retry: (id: number) => rawCall<OutboxItem>('POST', `/api/v1/admin/outbox/${id}/retry`),
-};

@@ -68,3 +68,6 @@ export function timeZones(extra?: string): string[] {
   for (const z of ['UTC', timeZone, extra]) if (z) all.add(z);
   return [...all].sort();
 }
+
+/** A probability (0–1) as a percentage with one decimal, as the risk and skin checks show it. */
+export const percent = (p: number) => `${Math.round(p * 1000) / 10}%`;
