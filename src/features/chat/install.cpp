@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "features/accounts/install.hpp"
+#include "features/accounts/read_cache.hpp"
 #include "features/chat/routes.hpp"
 #include "features/chat/socket.hpp"
 #include "platform/app/installer.hpp"
