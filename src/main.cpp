@@ -5,17 +5,21 @@
 #include <iostream>
 #include <termios.h>
 
-#include "features/accounts/routes.hpp"
-#include "features/appointments/routes.hpp"
-#include "features/appointments/seed.hpp"
-#include "features/chat/routes.hpp"
-#include "features/chat/seed.hpp"
-#include "features/chat/socket.hpp"
+#include "engines/ml/cli.hpp"
+#include "engines/vision/cli.hpp"
+#include "features/accounts/install.hpp"
 #include "features/accounts/seed.hpp"
-#include "features/accounts/sessions.hpp"
+#include "features/appointments/install.hpp"
+#include "features/appointments/seed.hpp"
+#include "features/care/install.hpp"
+#include "features/chat/install.hpp"
+#include "features/chat/seed.hpp"
+#include "features/predictions/install.hpp"
+#include "features/skin/install.hpp"
 #include "platform/app/app.hpp"
+#include "platform/app/installer.hpp"
 #include "platform/app/private_state.hpp"
-#include "platform/audit/audit.hpp"
+#include "platform/audit/install.hpp"
 #include "platform/core/config.hpp"
 #include "platform/core/crypto.hpp"
 #include "platform/core/log.hpp"
@@ -26,19 +30,10 @@
 #include "platform/http/server.hpp"
 #include "platform/jobs/cleanup.hpp"
 #include "platform/jobs/runner.hpp"
-#include "engines/ml/cli.hpp"
-#include "platform/notify/delivery.hpp"
-#include "platform/notify/routes.hpp"
-#include "platform/ops/routes.hpp"
+#include "platform/notify/install.hpp"
+#include "platform/ops/install.hpp"
 #include "platform/realtime/dev.hpp"
-#include "platform/realtime/mount.hpp"
-#include "engines/vision/cli.hpp"
 #include "platform/realtime/pg_adapter.hpp"
-#include "platform/realtime/server.hpp"
-#include "features/predictions/routes.hpp"
-#include "features/predictions/service.hpp"
-#include "features/skin/routes.hpp"
-#include "features/skin/service.hpp"
 
 using namespace medcore;
 
@@ -80,19 +75,19 @@ App open_app(Config config) {
   return app;
 }
 
-// Every route of the API, for the server and for `medcore routes` (which loads no models).
-void mount_all(http::Router& router, App& app, std::shared_ptr<const predictions::Models> models = nullptr,
-               std::shared_ptr<chat::Hub> chat_hub = nullptr,
-               std::shared_ptr<const skin::Classifier> skin_classifier = nullptr,
-               std::shared_ptr<accounts::ReadCache> read_cache = nullptr) {
-  ops::mount_ops(router, app);
-  accounts::mount_accounts(router, app, chat_hub, read_cache);  // logouts and suspensions close chat sockets
-  audit::mount_audit(router, app);
-  notify::mount_notify(router, app);
-  appointments::mount_appointments(router, app);
-  predictions::mount_predictions(router, app, std::move(models));
-  chat::mount_chat(router, app, std::move(chat_hub));
-  skin::mount_skin(router, app, std::move(skin_classifier));
+// Every platform part with routes and every feature, in this order, for the server and for
+// `medcore routes` (docs/ARCHITECTURE.md, "How a feature installs itself"). A new feature adds its
+// line here.
+void install_all(Installer& in) {
+  ops::install(in);
+  care::install(in);  // before anything can queue mail: notify asks it who may read health data
+  const auto accounts = accounts::install(in);
+  audit::install(in);
+  notify::install(in);
+  appointments::install(in);
+  predictions::install(in);
+  chat::install(in, accounts);  // logouts and suspensions close chat sockets
+  skin::install(in);
 }
 
 int serve(Config config) {
@@ -103,12 +98,15 @@ int serve(Config config) {
 
   WorkerPool general("general", c.workers, c.worker_queue);
   WorkerPool hashing("auth", c.hash_workers, c.worker_queue);
+  WorkerPool inference("inference", c.inference_workers, c.inference_queue);
   metrics().gauge("medcore_worker_queue_depth", "Tasks waiting for a general worker.",
                   [&] { return static_cast<double>(general.queue_depth()); });
   metrics().gauge("medcore_worker_busy", "General workers running a task.",
                   [&] { return static_cast<double>(general.busy()); });
   metrics().gauge("medcore_auth_queue_depth", "Tasks waiting for a password-hashing worker.",
                   [&] { return static_cast<double>(hashing.queue_depth()); });
+  metrics().gauge("medcore_inference_queue_depth", "Images waiting for an inference worker.",
+                  [&] { return static_cast<double>(inference.queue_depth()); });
   metrics().gauge("medcore_db_pool_in_use", "Database connections leased.",
                   [&] { return static_cast<double>(app.db->in_use()); });
   metrics().gauge("medcore_db_pool_size", "Database connections in the pool.",
@@ -119,25 +117,6 @@ int serve(Config config) {
   metrics().gauge("medcore_db_unavailable_total",
                   "Database calls refused because the database was unavailable (each answered 503 not-ready or retried).",
                   [&] { return static_cast<double>(app.db->unavailable_refusals()); });
-
-  // The risk models load once, here; a missing or broken model file stops the start.
-  auto models = predictions::Models::load(c.models_dir);
-  for (const auto& m : models->all()) log::info("model_loaded", {{"name", m->name()}, {"version", m->version()}});
-  // The skin lesion network too. Workers × LibTorch threads = cores, so concurrent uploads never
-  // oversubscribe them. One worker per core on one thread each is the default: one upload is as
-  // fast as with every core on one worker, and twice as many are done per second (bench/README.md).
-  auto skin_classifier = skin::Classifier::load(c.models_dir + "/skin");
-  const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  vision::set_inference_threads(static_cast<int>(std::max<std::size_t>(1, cores / c.inference_workers)));
-  vision::keep_large_allocations();
-  log::info("model_loaded", {{"name", "skin"}, {"version", skin_classifier->model().config().version}});
-  WorkerPool inference("inference", c.inference_workers, c.inference_queue);
-  metrics().gauge("medcore_inference_queue_depth", "Images waiting for an inference worker.",
-                  [&] { return static_cast<double>(inference.queue_depth()); });
-  http::Router router;
-  auto chat_hub = std::make_shared<chat::Hub>();
-  auto read_cache = std::make_shared<accounts::ReadCache>(c.read_cache_ms, [&app] { return app.db->available(); });
-  mount_all(router, app, models, chat_hub, skin_classifier, read_cache);
 
   // Client sockets get the descriptors the process does not need itself: three per pooled
   // database connection (SQLite: database, WAL, shared memory), then room for the PostgreSQL
@@ -172,25 +151,26 @@ int serve(Config config) {
                               .max_connections_per_ip = static_cast<std::size_t>(c.max_connections_per_ip),
                               .max_connections = max_connections,
                               .management_listen = management_listen};
+  http::Router router;
   http::Server server(options, router, general, hashing, &inference);
-  auto authenticator = std::make_shared<accounts::SessionAuthenticator>(app, read_cache);
-  server.set_authenticator([authenticator](const http::Request& r) { return authenticator->authenticate(r); },
-                           [authenticator](const http::Request& r) { return authenticator->from_memory(r); });
-  // Socket.IO at /socket.io/ (chat). Declared after the HTTP server: its sessions go first. On
-  // PostgreSQL broadcasts fan out to every instance through LISTEN/NOTIFY.
-  realtime::Options rt_options;
-  rt_options.max_payload = chat::kMaxSocketPayload;
-  std::shared_ptr<realtime::Adapter> adapter;
+
+  // Background jobs run on threads of their own, never on the HTTP pools. With
+  // MEDCORE_BACKGROUND=0 this instance only serves HTTP (and may still schedule jobs).
+  std::unique_ptr<jobs::Runner> job_runner;
+  if (c.background) {
+    job_runner = std::make_unique<jobs::Runner>(app);
+    jobs::register_cleanup(*job_runner, app);
+  }
+  // On PostgreSQL Socket.IO broadcasts fan out to every instance through LISTEN/NOTIFY.
+  std::shared_ptr<realtime::Adapter> socket_adapter;
   if (app.db->dialect() == db::Dialect::postgresql)
-    adapter = std::make_shared<realtime::PostgresAdapter>(
+    socket_adapter = std::make_shared<realtime::PostgresAdapter>(
         db::postgres_connect_string(c.database_url, c.db_connect_timeout_seconds));
-  // The chat's "sessions ended / access revoked" notices from every instance reach the read cache too.
-  realtime::Server io(rt_options, chat::relay_access_changes(adapter, read_cache));
-  auto chat_socket = chat::mount_socket(io, app, general, authenticator, chat_hub);
-  metrics().gauge("medcore_chat_connections", "Sockets connected to the /chat namespace on this instance.",
-                  [&io] { return static_cast<double>(io.of(chat::kNamespace).connected_count()); });
-  server.mount_raw("/socket.io/", realtime::raw_handler(io));
-  server.on_shutdown([&io] { io.close_all(); });
+  // Declared after the HTTP server: the Socket.IO server it may make, and its sessions, go first.
+  Installer installer(app, router, Pools{general, hashing, inference}, server, job_runner.get(),
+                      std::move(socket_adapter));
+  install_all(installer);
+
   server.bind();
   log::info("listening", {{"address", host + ":" + std::to_string(server.port())},
                           {"metrics_address", management_listen ? management_listen->first + ":" +
@@ -204,25 +184,11 @@ int serve(Config config) {
                           {"max_connections", max_connections},
                           {"max_connections_per_ip", c.max_connections_per_ip},
                           {"version", MEDCORE_VERSION}});
-  // Mail delivery runs on its own thread, never on the HTTP pools.
-  std::unique_ptr<notify::DeliveryWorker> mail;
-  if (c.background) {
-    mail = std::make_unique<notify::DeliveryWorker>(app);
-    mail->start();
-  }
-  // Background jobs run on threads of their own, never on the HTTP pools. With
-  // MEDCORE_BACKGROUND=0 this instance only serves HTTP (and may still schedule jobs).
-  std::unique_ptr<jobs::Runner> job_runner;
-  if (c.background) {
-    job_runner = std::make_unique<jobs::Runner>(app);
-    jobs::register_cleanup(*job_runner, app);
-    appointments::register_jobs(*job_runner, app);
-    job_runner->start();
-  }
+  installer.start();  // mail delivery
+  if (job_runner) job_runner->start();
   server.run();
-  chat_socket->stop();
+  installer.stop();  // the chat's heartbeat, mail delivery
   if (job_runner) job_runner->stop();
-  if (mail) mail->stop();
   // In-flight work finishes before the pools and the database go away.
   general.stop();
   hashing.stop();
@@ -300,6 +266,14 @@ int main(int argc, char** argv) {
   dev_cmd->require_subcommand(1);
   const auto dev = realtime::add_dev_commands(dev_cmd);
 
+  auto* config_cmd = cli.add_subcommand("config", "Show the settings");
+  bool list_settings = false;
+  std::string settings_format = "text";
+  config_cmd->add_flag("--list", list_settings, "Every setting: variable, flag, default, allowed values, owner, meaning")
+      ->required();
+  config_cmd->add_option("--format", settings_format, "text (for a terminal) or markdown (the README's table)")
+      ->check(CLI::IsMember({"text", "markdown"}));
+
   auto* version_cmd = cli.add_subcommand("version", "Print the version");
   auto* routes_cmd = cli.add_subcommand("routes", "List every HTTP route (method and path template)");
 
@@ -309,6 +283,10 @@ int main(int argc, char** argv) {
     if (auto rc = ml::run_tabular_command(*tabular)) return *rc;
     if (auto rc = vision::run_skin_command(*skin)) return *rc;
     if (auto rc = realtime::run_dev_command(*dev)) return *rc;
+    if (*config_cmd) {
+      std::cout << (settings_format == "markdown" ? settings_markdown() : settings_text());
+      return 0;
+    }
     if (*version_cmd) {
       std::cout << "medcore " << MEDCORE_VERSION << "\n";
       return 0;
@@ -317,7 +295,8 @@ int main(int argc, char** argv) {
       // Registration never touches the database, so no connection is opened.
       App app{config, nullptr};
       http::Router router;
-      mount_all(router, app);
+      Installer installer(app, router);
+      install_all(installer);
       for (const auto& r : router.routes()) std::cout << r->method << " " << r->pattern << "\n";
       return 0;
     }

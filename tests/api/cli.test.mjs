@@ -3,7 +3,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { prepareEnv, runCli, startServer, api, login, count, uniqueEmail } from './harness.mjs';
+import { prepareEnv, runCli, startServer, api, login, count, uniqueEmail, REPO_ROOT } from './harness.mjs';
 
 const envs = [];
 async function env() {
@@ -128,5 +128,44 @@ describe('cli', () => {
     assert.equal(again.code, 0, `exit ${again.code}: ${again.stderr}`);
     assert.match(again.stdout, /Users exist already; demo accounts not created/);
     assert.equal(count(e, 'users'), users);
+  });
+});
+
+// The settings are declared once (src/platform/core/config.cpp); the README's table is that
+// declaration's Markdown, so the two cannot drift apart unnoticed.
+describe('config --list', () => {
+  const bare = { PATH: process.env.PATH };  // no MEDCORE_* from the caller
+
+  it("README's settings table is exactly what `medcore config --list --format markdown` prints", async () => {
+    const r = await runCli(bare, ['config', '--list', '--format', 'markdown']);
+    assert.equal(r.code, 0, r.stderr);
+    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const m = /<!-- settings: begin[^\n]*-->\n([\s\S]*?)<!-- settings: end -->/.exec(readme);
+    assert.ok(m, 'README.md has the settings: begin / end markers');
+    assert.equal(m[1], r.stdout, 'paste the output of `medcore config --list --format markdown` between the markers');
+  });
+
+  it('lists every setting with its default and allowed values, and is what the parser enforces', async () => {
+    const r = await runCli(bare, ['config', '--list']);
+    assert.equal(r.code, 0, r.stderr);
+    const row = (name) => r.stdout.split('\n').find((l) => l.startsWith(name + ' '));
+    assert.match(row('MEDCORE_BOOKING_HORIZON_DAYS') ?? '', /\b60\s+1–366\s+appointments$/);
+    assert.match(row('MEDCORE_MAIL_TRANSPORT') ?? '', /\bfile\s+file, smtp or sendgrid\s+notify$/);
+    assert.match(row('MEDCORE_WORKERS') ?? '', /--workers\s+0 = max\(4, 2 × cores\)\s+0–1024\s+http$/);
+    // The range the list shows is the one a start is held to.
+    const e = await env();
+    const over = await runCli({ ...e.env, MEDCORE_BOOKING_HORIZON_DAYS: '367' }, ['migrate']);
+    assert.equal(over.code, 2);
+    assert.match(over.stderr, /MEDCORE_BOOKING_HORIZON_DAYS must be a whole number between 1 and 366/);
+    const edge = await runCli({ ...e.env, MEDCORE_BOOKING_HORIZON_DAYS: '366' }, ['migrate']);
+    assert.equal(edge.code, 0, edge.stderr);
+    const choice = await runCli({ ...e.env, MEDCORE_MAIL_TRANSPORT: 'pigeon' }, ['migrate']);
+    assert.equal(choice.code, 2);
+    assert.match(choice.stderr, /MEDCORE_MAIL_TRANSPORT must be file, smtp or sendgrid/);
+  });
+
+  it('refuses an unknown format', async () => {
+    const r = await runCli(bare, ['config', '--list', '--format', 'html']);
+    assert.notEqual(r.code, 0);
   });
 });

@@ -21,6 +21,7 @@
 #include "platform/core/time.hpp"
 #include "fixture.hpp"
 #include "platform/notify/delivery.hpp"
+#include "platform/notify/outbox.hpp"
 
 namespace medcore::chat {
 namespace {
@@ -259,6 +260,43 @@ TEST_F(ChatTest, EmailAlertWhenNotConnectedOncePerInterval) {
   });
   EXPECT_FALSE(svc_->send(patient, conv.id, "fifth", "a6").alerted);
   EXPECT_EQ(mails(doctor.user_id), 3);
+}
+
+// Who may receive health data is care's rule, given to notify by care::install. A process that
+// never installed it mails no health data at all — chat alerts are not queued, one queued earlier
+// is withdrawn when it would be sent — while mail without health data still goes.
+TEST_F(ChatTest, WithoutTheHealthDataGateNoChatAlertIsQueuedOrSent) {
+  const auto patient = add_user("patient", "nogate");
+  const auto doctor = add_user("doctor", "drnogate");
+  const auto conv = svc_->start(patient, doctor.user_id).conversation;
+  EXPECT_TRUE(svc_->send(patient, conv.id, "queued while the gate is there", "n1").alerted);
+  EXPECT_EQ(mails(doctor.user_id), 1);
+
+  notify::set_health_data_gate(nullptr);
+  (void)svc_->send(doctor, conv.id, "no gate, no alert", "n2");
+  EXPECT_EQ(mails(patient.user_id), 0);
+  const auto account_mail = db_->transaction([&](soci::session& sql) {
+    return notify::enqueue(sql, {.category = std::string(notify::kCategoryAccount),
+                                 .template_name = "welcome",
+                                 .to_user_id = patient.user_id,
+                                 .to_email = "nogate@example.test",
+                                 .data = {{"name", "No Gate"}, {"role", "patient"}, {"login_url", "http://x/login"}}});
+  });
+  EXPECT_GT(account_mail, 0) << "mail without health data does not need the gate";
+
+  const auto var = std::filesystem::temp_directory_path() / ("medcore_it_nogate_" + std::to_string(now_ms()));
+  app_.config.var_dir = var.string();
+  app_.config.mail_transport = "file";
+  notify::DeliveryWorker worker(app_);
+  EXPECT_EQ(worker.run_once(), 2u);
+  EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE to_user_id = " + std::to_string(doctor.user_id) +
+                  " AND status = 'dead' AND last_error LIKE 'withdrawn:%'"),
+            1)
+      << "the doctor's alert, queued with the gate, is withdrawn without it";
+  EXPECT_EQ(count("SELECT count(*) FROM outbox WHERE template = 'welcome' AND status = 'sent'"), 1);
+  std::error_code ignored;
+  std::filesystem::remove_all(var, ignored);
+  notify::set_health_data_gate(&care::may_see_health_data);
 }
 
 // A doctor suspended after an alert was queued for them and before it went out gets nothing: the

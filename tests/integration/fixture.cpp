@@ -6,9 +6,11 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "features/care/relationship.hpp"
 #include "platform/core/crypto.hpp"
 #include "platform/core/log.hpp"
 #include "platform/db/migrations.hpp"
+#include "platform/notify/outbox.hpp"
 #include "../support/test_database.hpp"
 
 namespace medcore::testing {
@@ -24,6 +26,8 @@ using test_support::with_database;
 
 void DatabaseFixture::SetUp() {
   crypto::init();
+  // What care::install gives `medcore serve`: without it no mail quoting health data is queued.
+  notify::set_health_data_gate(&care::may_see_health_data);
   log::setup(std::getenv("MEDCORE_TEST_LOG_LEVEL") != nullptr ? std::getenv("MEDCORE_TEST_LOG_LEVEL") : "error");
   const std::string base = configured_url();
   if (is_postgres(base)) {

@@ -4,6 +4,7 @@
 // implements it (chat::Hub). A later use case that takes rights away from a user (an admin
 // suspending any account, ...) calls access_revoked after its commit and needs nothing else.
 #include <cstdint>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -24,6 +25,23 @@ class LiveAccess {
   // These sessions ended (logout, password change or reset): the connections opened with them
   // end; the user's other sessions keep theirs.
   virtual void sessions_ended(const std::vector<std::int64_t>& session_ids, std::string_view reason) = 0;
+};
+
+// What the accounts routes tell: every holder of live connections that installed itself
+// (chat::install adds its hub). Filled while the server is installed, before the first request,
+// and never changed after, so telling takes no lock.
+class LiveAccessListeners final : public LiveAccess {
+ public:
+  void add(std::shared_ptr<LiveAccess> listener) { listeners_.push_back(std::move(listener)); }
+  void access_revoked(std::int64_t user_id) override {
+    for (const auto& l : listeners_) l->access_revoked(user_id);
+  }
+  void sessions_ended(const std::vector<std::int64_t>& session_ids, std::string_view reason) override {
+    for (const auto& l : listeners_) l->sessions_ended(session_ids, reason);
+  }
+
+ private:
+  std::vector<std::shared_ptr<LiveAccess>> listeners_;
 };
 
 }  // namespace medcore::accounts

@@ -8,7 +8,6 @@
 
 #include "platform/db/query.hpp"
 #include "platform/app/app.hpp"
-#include "features/care/relationship.hpp"
 #include "platform/core/log.hpp"
 #include "platform/core/metrics.hpp"
 #include "platform/core/outage_backoff.hpp"
@@ -235,7 +234,7 @@ void DeliveryWorker::deliver(const Claimed& mail) {
   const std::string me = app_.config.instance_id;
   // An outage here throws to run_once, which hands this mail and the rest of the batch back.
   if (mail.to_user_id && carries_health_data(mail.category) &&
-      !app_.db->read([&](soci::session& sql) { return care::may_see_health_data(sql, *mail.to_user_id); })) {
+      !app_.db->read([&](soci::session& sql) { return may_receive_health_data(sql, *mail.to_user_id); })) {
     withdraw(mail);
     return;
   }

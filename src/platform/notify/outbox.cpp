@@ -3,12 +3,23 @@
 #include <soci/soci.h>
 
 #include <boost/json.hpp>
+#include <atomic>
 
-#include "features/care/relationship.hpp"
 #include "platform/core/crypto.hpp"
 #include "platform/core/time.hpp"
 
 namespace medcore::notify {
+
+namespace {
+std::atomic<HealthDataGate> health_data_gate{nullptr};
+}  // namespace
+
+void set_health_data_gate(HealthDataGate gate) { health_data_gate.store(gate); }
+
+bool may_receive_health_data(soci::session& sql, std::int64_t user_id) {
+  const HealthDataGate gate = health_data_gate.load();
+  return gate != nullptr && gate(sql, user_id);
+}
 
 Preferences preferences(soci::session& sql, std::int64_t user_id) {
   Preferences p;
@@ -27,7 +38,7 @@ std::int64_t enqueue(soci::session& sql, const Mail& mail) {
   if (mail.to_user_id && is_optional_category(mail.category)) {
     if (!wanted(mail.category, preferences(sql, *mail.to_user_id))) return 0;
   }
-  if (mail.to_user_id && carries_health_data(mail.category) && !care::may_see_health_data(sql, *mail.to_user_id))
+  if (mail.to_user_id && carries_health_data(mail.category) && !may_receive_health_data(sql, *mail.to_user_id))
     return 0;
   const long long now = now_ms();
   // A globally unique Message-ID, fixed at enqueue time so retries are recognisable as one mail.

@@ -32,7 +32,7 @@ constexpr bool is_optional_category(std::string_view category) {
 }
 
 // Mail that quotes a patient's health data (a chat message, an appointment and its reason): it
-// goes only to a recipient who may see health data (care::may_see_health_data), checked when it is
+// goes only to a recipient who may see health data (may_receive_health_data), checked when it is
 // queued and again just before it is sent — a doctor suspended in between gets nothing.
 constexpr bool carries_health_data(std::string_view category) {
   return category == kCategoryChat || category == kCategoryAppointments || category == kCategoryReminder;
@@ -44,6 +44,19 @@ constexpr bool wanted(std::string_view category, const Preferences& p) {
   if (category == kCategoryChat) return p.chat;
   return true;  // everything else (account, security, ...) cannot be switched off
 }
+
+// Whether a user may see health data now. Who may is a medical rule, so notify does not decide it:
+// the care feature installs it (care::install gives care::may_see_health_data) before the server
+// serves or any background thread starts, and it is never changed while mail flows.
+using HealthDataGate = bool (*)(soci::session& sql, std::int64_t user_id);
+void set_health_data_gate(HealthDataGate gate);
+
+// The installed gate's answer. Without a gate nobody may: such mail is not queued, and a queued
+// one is withdrawn before it is sent. A process that cannot tell who may see health data must not
+// mail it; a missing install then shows as mail that never comes (and tests that expect it fail)
+// rather than as a patient's health data sent to a suspended doctor. Code that builds the pieces
+// by hand (tests/integration) installs the same gate it would get from care::install.
+bool may_receive_health_data(soci::session& sql, std::int64_t user_id);
 
 struct Mail {
   std::string category;  // one of the kCategory* constants
