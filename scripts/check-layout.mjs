@@ -15,13 +15,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// What one feature may use of another: the accounts feature's sessions and live access (who is
-// signed in, whose access just ended), and the care feature's relationship rules (may this doctor
-// see this patient). Adding a header here is a design decision: say why in docs/ARCHITECTURE.md.
+// What one feature may use of another: the accounts feature's sessions, live access and read cache
+// (who is signed in, whose access just ended) and what its install hands to later installs, and the
+// care feature's relationship rules (may this doctor see this patient). Adding a header here is a
+// design decision: say why in docs/ARCHITECTURE.md.
 export const PUBLIC_FEATURE_HEADERS = new Set([
-  'features/accounts/sessions.hpp',
+  'features/accounts/install.hpp',
   'features/accounts/live_access.hpp',
+  'features/accounts/read_cache.hpp',
   'features/accounts/service.hpp',
+  'features/accounts/sessions.hpp',
   'features/care/relationship.hpp',
 ]);
 
