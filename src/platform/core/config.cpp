@@ -50,6 +50,7 @@ Config Config::from_environment() {
   read_string("MEDCORE_DATABASE_URL", c.database_url);
   // libpq's connect_timeout counts whole seconds and treats 1 as 2.
   read_int("MEDCORE_DB_CONNECT_TIMEOUT", c.db_connect_timeout_seconds, 2, 300);
+  read_int("MEDCORE_DB_STATEMENT_TIMEOUT_MS", c.db_statement_timeout_ms, 0, 3'600'000);
   read_string("MEDCORE_LISTEN", c.listen);
   read_string("MEDCORE_METRICS_LISTEN", c.metrics_listen);
   read_string("MEDCORE_WEB_ROOT", c.web_root);

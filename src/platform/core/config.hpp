@@ -9,6 +9,7 @@ namespace medcore {
 struct Config {
   std::string database_url = "sqlite:var/medcore.db";  // MEDCORE_DATABASE_URL
   int db_connect_timeout_seconds = 5;                  // MEDCORE_DB_CONNECT_TIMEOUT: bound on a PostgreSQL connect
+  int db_statement_timeout_ms = 5000;                  // MEDCORE_DB_STATEMENT_TIMEOUT_MS: per statement in a transaction (PostgreSQL; 0 = none)
   std::string listen = "127.0.0.1:8080";               // MEDCORE_LISTEN (host:port; port 0 = any free)
   std::string metrics_listen;                          // MEDCORE_METRICS_LISTEN: /metrics and the probes here (host:port)
   std::string web_root = "web/dist";                   // MEDCORE_WEB_ROOT
