@@ -50,7 +50,7 @@ void BM_JobsDispatch(benchmark::State& state) {
   app.config.jobs_poll_ms = static_cast<int>(state.range(2));
   app.db = db::Database::open(url, threads + 3);
   db::migrate(*app.db);
-  app.db->transaction([](soci::session& sql) { sql << "DELETE FROM jobs"; });
+  app.db->transaction("bench.jobs_dispatch", [](soci::session& sql) { sql << "DELETE FROM jobs"; });
 
   std::mutex m;
   std::vector<double> latencies;
@@ -68,7 +68,7 @@ void BM_JobsDispatch(benchmark::State& state) {
     latencies.clear();
     const std::uint64_t before = runner.stats().done;
     const auto t0 = std::chrono::steady_clock::now();
-    app.db->transaction([&](soci::session& sql) {
+    app.db->transaction("bench.jobs_dispatch", [&](soci::session& sql) {
       const EpochMs now = now_ms();
       for (int i = 0; i < n; ++i) jobs::schedule(sql, {.kind = "bench.noop", .run_at = now});
     });

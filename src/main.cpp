@@ -69,7 +69,7 @@ App open_app(Config config) {
   app.db = db::Database::open(app.config.database_url,
                               app.config.workers + app.config.hash_workers + app.config.inference_workers +
                                   background_connections + 2,
-                              app.config.db_connect_timeout_seconds);
+                              app.config.db_connect_timeout_seconds, app.config.db_statement_timeout_ms);
   auto applied = db::migrate(*app.db);
   for (const auto& m : applied) log::info("migration_applied", {{"version", m.version}, {"name", m.name}});
   return app;
@@ -114,6 +114,7 @@ int serve(Config config) {
   metrics().gauge("medcore_db_available",
                   "1 while the database serves; 0 from a failed connect (or a write SQLite refused) until it does again.",
                   [&] { return app.db->available() ? 1.0 : 0.0; });
+  metrics().section([&](std::string& out) { app.db->render_metrics(out); });
   metrics().gauge("medcore_db_unavailable_total",
                   "Database calls refused because the database was unavailable (each answered 503 not-ready or retried).",
                   [&] { return static_cast<double>(app.db->unavailable_refusals()); });

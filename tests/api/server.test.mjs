@@ -68,6 +68,20 @@ describe('health and metrics', () => {
     assert.match(r.text, /_count(\{[^}]*\})?\s+\d+/m);
   });
 
+  it('GET /metrics counts database transactions by name and outcome, with a latency histogram per name', async () => {
+    const value = (text, series) => Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ').pop() ?? 0);
+    const committed = 'medcore_db_transactions_total{name="accounts.signup",outcome="committed"}';
+    const timed = 'medcore_db_transaction_duration_seconds_count{name="accounts.signup"}';
+    const before = (await api(server, 'GET', '/metrics')).text;
+    await signupPatient(server);  // asserts its 201
+    const after = (await api(server, 'GET', '/metrics')).text;
+    assert.equal(value(after, committed) - value(before, committed), 1, committed);
+    assert.equal(value(after, timed) - value(before, timed), 1, timed);
+    assert.match(after, /^medcore_db_transaction_duration_seconds_bucket\{name="accounts\.signup",le="\+Inf"\} \d+$/m);
+    assert.match(after, /^medcore_db_transactions_total\{name="accounts\.signup",outcome="timeout"\} 0$/m);
+    assert.match(after, /^# TYPE medcore_coroutine_failures_total counter$/m);
+  });
+
   it('a method the client makes up adds no series: every unknown method counts as method="other"', async () => {
     const before = await api(server, 'GET', '/metrics');
     const otherBefore = otherCount(before.text);

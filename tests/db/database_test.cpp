@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "platform/core/crypto.hpp"
+#include "platform/core/problem.hpp"
 #include "platform/db/database.hpp"
 #include "platform/db/embedded_migrations.hpp"
 #include "platform/db/migrations.hpp"
@@ -142,7 +143,7 @@ TEST_F(DatabaseTest, ConcurrentMigrationsBothSucceedAndRecordOnce) {
 TEST_F(DatabaseTest, ThrowingTransactionLeavesNoRows) {
   auto db = open();
   migrate(*db);
-  EXPECT_THROW(db->transaction([](soci::session& sql) {
+  EXPECT_THROW(db->transaction("test.database", [](soci::session& sql) {
     insert_user(sql, "one@example.org");
     insert_user(sql, "two@example.org");
     throw std::runtime_error("changed my mind");
@@ -151,17 +152,17 @@ TEST_F(DatabaseTest, ThrowingTransactionLeavesNoRows) {
   EXPECT_EQ(count(*db, "SELECT COUNT(*) FROM users"), 0);
   EXPECT_EQ(db->in_use(), 0u);
   // The session went back to the pool usable, not stuck inside the failed transaction.
-  db->transaction([](soci::session& sql) { insert_user(sql, "three@example.org"); });
+  db->transaction("test.database", [](soci::session& sql) { insert_user(sql, "three@example.org"); });
   EXPECT_EQ(count(*db, "SELECT COUNT(*) FROM users"), 1);
 }
 
 TEST_F(DatabaseTest, ConstraintViolationsAreClassified) {
   auto db = open();
   migrate(*db);
-  db->transaction([](soci::session& sql) { insert_user(sql, "same@example.org"); });
+  db->transaction("test.database", [](soci::session& sql) { insert_user(sql, "same@example.org"); });
 
   try {
-    db->transaction([](soci::session& sql) { insert_user(sql, "same@example.org"); });
+    db->transaction("test.database", [](soci::session& sql) { insert_user(sql, "same@example.org"); });
     FAIL() << "duplicate email accepted";
   } catch (const std::exception& e) {
     EXPECT_TRUE(is_unique_violation(e)) << e.what();
@@ -170,7 +171,7 @@ TEST_F(DatabaseTest, ConstraintViolationsAreClassified) {
   }
 
   try {
-    db->transaction([](soci::session& sql) {
+    db->transaction("test.database", [](soci::session& sql) {
       sql << "INSERT INTO patients (user_id, date_of_birth, sex) VALUES (987654, '1990-01-01', 'female')";
     });
     FAIL() << "dangling foreign key accepted";
@@ -180,7 +181,7 @@ TEST_F(DatabaseTest, ConstraintViolationsAreClassified) {
   }
 
   try {
-    db->transaction([](soci::session& sql) { insert_user(sql, "role@example.org", "superuser"); });
+    db->transaction("test.database", [](soci::session& sql) { insert_user(sql, "role@example.org", "superuser"); });
     FAIL() << "invalid role accepted";
   } catch (const std::exception& e) {
     EXPECT_TRUE(is_check_violation(e)) << e.what();
@@ -205,7 +206,7 @@ TEST_F(DatabaseTest, PoolCountsLeases) {
 TEST_F(DatabaseTest, TransactionReturnsItsValue) {
   auto db = open();
   migrate(*db);
-  const long long id = db->transaction([](soci::session& sql) {
+  const long long id = db->transaction("test.database", [](soci::session& sql) {
     insert_user(sql, "value@example.org");
     long long new_id = 0;
     sql << "SELECT id FROM users WHERE email = 'value@example.org'", soci::into(new_id);
@@ -229,7 +230,7 @@ TEST_F(DatabaseTest, ConcurrentIncrementsAreNotLost) {
     threads.emplace_back([&] {
       for (int i = 0; i < kIncrements; ++i) {
         try {
-          db->transaction([](soci::session& sql) { sql << "UPDATE counter SET n = n + 1 WHERE id = 1"; });
+          db->transaction("test.database", [](soci::session& sql) { sql << "UPDATE counter SET n = n + 1 WHERE id = 1"; });
         } catch (const std::exception&) {
           failures.fetch_add(1);
         }
@@ -260,7 +261,7 @@ TEST_F(DatabaseTest, BrokenPostgresConnectionIsReplaced) {
 
   // Used right away: BEGIN finds the dead connection and is retried on a new one.
   kill_pooled_connection();
-  EXPECT_EQ(db->transaction([](soci::session& sql) {
+  EXPECT_EQ(db->transaction("test.database", [](soci::session& sql) {
     int one = 0;
     sql << "SELECT 1", soci::into(one);
     return one;
@@ -271,6 +272,100 @@ TEST_F(DatabaseTest, BrokenPostgresConnectionIsReplaced) {
   kill_pooled_connection();
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   EXPECT_TRUE(db->ping());
+}
+
+// The line of the exposition that starts with `series` (name and labels), or "" if none does.
+std::string metric_line(const Database& db, const std::string& series) {
+  std::string out;
+  db.render_metrics(out);
+  const std::size_t at = out.find("\n" + series + " ");
+  if (at == std::string::npos) return "";
+  return out.substr(at + 1, out.find('\n', at + 1) - at - 1);
+}
+
+TEST_F(DatabaseTest, TransactionsAreCountedByNameAndOutcome) {
+  auto db = open(1);
+  migrate(*db);
+  db->transaction("test.counted", [](soci::session& sql) { insert_user(sql, "one@example.org"); });
+  db->transaction("test.counted", [](soci::session& sql) { insert_user(sql, "two@example.org"); });
+  EXPECT_THROW(db->transaction("test.counted", [](soci::session& sql) { insert_user(sql, "one@example.org"); }),
+               std::exception);
+  db->transaction("test.other", [](soci::session&) {});
+
+  EXPECT_EQ(metric_line(*db, "medcore_db_transactions_total{name=\"test.counted\",outcome=\"committed\"}"),
+            "medcore_db_transactions_total{name=\"test.counted\",outcome=\"committed\"} 2");
+  EXPECT_EQ(metric_line(*db, "medcore_db_transactions_total{name=\"test.counted\",outcome=\"rolled_back\"}"),
+            "medcore_db_transactions_total{name=\"test.counted\",outcome=\"rolled_back\"} 1");
+  EXPECT_EQ(metric_line(*db, "medcore_db_transaction_duration_seconds_count{name=\"test.counted\"}"),
+            "medcore_db_transaction_duration_seconds_count{name=\"test.counted\"} 3");
+  EXPECT_EQ(metric_line(*db, "medcore_db_transaction_duration_seconds_bucket{name=\"test.counted\",le=\"+Inf\"}"),
+            "medcore_db_transaction_duration_seconds_bucket{name=\"test.counted\",le=\"+Inf\"} 3");
+  EXPECT_EQ(metric_line(*db, "medcore_db_transactions_total{name=\"test.other\",outcome=\"committed\"}"),
+            "medcore_db_transactions_total{name=\"test.other\",outcome=\"committed\"} 1");
+}
+
+TEST_F(DatabaseTest, StatementTimeoutCancelsASlowTransactionAndItsConnectionServesOn) {
+  if (!admin_) GTEST_SKIP() << "PostgreSQL only: SQLite has no statement timeout (only the busy timeout)";
+  // A pool of one: the transaction after the timeout gets the very connection it happened on.
+  auto db = Database::open(url_, 1, Database::kDefaultConnectTimeoutSeconds, 200);
+  auto show_timeout = [](soci::session& sql) {
+    std::string value;
+    sql << "SHOW statement_timeout", soci::into(value);
+    return value;
+  };
+  EXPECT_EQ(db->transaction("test.default_limit", show_timeout), "200ms");
+
+  const auto started = std::chrono::steady_clock::now();
+  testing::internal::CaptureStdout();
+  try {
+    db->transaction("test.too_slow", [](soci::session& sql) { sql << "SELECT pg_sleep(10)"; });
+    ADD_FAILURE() << "pg_sleep(10) ran to its end under a 200 ms statement timeout";
+  } catch (const Problem& p) {
+    EXPECT_EQ(p.status(), 503);
+    EXPECT_EQ(p.slug(), "statement-timeout");
+    EXPECT_EQ(p.retry_after(), 2);
+  }
+  const std::string log = testing::internal::GetCapturedStdout();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  EXPECT_NE(log.find("\"event\":\"db_statement_timeout\""), std::string::npos) << log;
+  EXPECT_NE(log.find("\"transaction\":\"test.too_slow\""), std::string::npos) << log;
+  EXPECT_NE(log.find("\"timeout_ms\":200"), std::string::npos) << log;
+  EXPECT_TRUE(db->available()) << "a statement timeout is not an outage";
+  EXPECT_EQ(metric_line(*db, "medcore_db_transactions_total{name=\"test.too_slow\",outcome=\"timeout\"}"),
+            "medcore_db_transactions_total{name=\"test.too_slow\",outcome=\"timeout\"} 1");
+
+  // The same connection, rolled back cleanly: the next transaction works.
+  EXPECT_EQ(db->transaction("test.after_timeout", [](soci::session& sql) {
+    int one = 0;
+    sql << "SELECT 1", soci::into(one);
+    return one;
+  }),
+            1);
+  // A transaction known to run long gets its longer limit...
+  constexpr TransactionName kLong{"test.known_long", std::chrono::seconds(3)};
+  EXPECT_EQ(db->transaction(kLong, show_timeout), "3s");
+  EXPECT_NO_THROW(db->transaction(kLong, [](soci::session& sql) { sql << "SELECT pg_sleep(0.4)"; }));
+  constexpr TransactionName kUnbounded{"test.unbounded", TransactionName::kNoLimit};
+  EXPECT_EQ(db->transaction(kUnbounded, show_timeout), "0");
+  // ...and SET LOCAL ended with each transaction: reads on the connection have no limit.
+  EXPECT_NO_THROW(db->read([](soci::session& sql) { sql << "SELECT pg_sleep(0.4)"; }));
+  EXPECT_EQ(db->read(show_timeout), "0");
+}
+
+TEST_F(DatabaseTest, OverridesOnlyLengthenAndZeroTurnsTheLimitOff) {
+  constexpr TransactionName kPlain{"test.plain"};
+  constexpr TransactionName kShorter{"test.shorter", std::chrono::milliseconds(100)};
+  constexpr TransactionName kLonger{"test.longer", std::chrono::seconds(60)};
+  constexpr TransactionName kNone{"test.none", TransactionName::kNoLimit};
+  auto limited = Database::open(url_, 1, Database::kDefaultConnectTimeoutSeconds, 5000);
+  auto unlimited = Database::open(url_, 1, Database::kDefaultConnectTimeoutSeconds, 0);
+  const bool pg = limited->dialect() == Dialect::postgresql;
+  EXPECT_EQ(limited->statement_timeout_ms(kPlain), pg ? 5000 : 0);
+  EXPECT_EQ(limited->statement_timeout_ms(kShorter), pg ? 5000 : 0);
+  EXPECT_EQ(limited->statement_timeout_ms(kLonger), pg ? 60000 : 0);
+  EXPECT_EQ(limited->statement_timeout_ms(kNone), 0);
+  EXPECT_EQ(unlimited->statement_timeout_ms(kLonger), 0);
+  EXPECT_EQ(unlimited->statement_timeout_ms(kPlain), 0);
 }
 
 TEST(DatabaseOpen, RejectsUnusableUrls) {

@@ -93,7 +93,7 @@ TEST_F(PostgresOutageTest, CallsDuringAnOutageAreRefusedAndTheDatabaseRecovers) 
   crash();
   for (int i = 0; i < 6; ++i) {
     EXPECT_THROW(select_one(*db), Unavailable) << "read " << i;
-    EXPECT_THROW(db->transaction([](soci::session& sql) { sql << "SELECT 1"; }), Unavailable) << "transaction " << i;
+    EXPECT_THROW(db->transaction("test.outage", [](soci::session& sql) { sql << "SELECT 1"; }), Unavailable) << "transaction " << i;
   }
   EXPECT_FALSE(db->ping());
   EXPECT_FALSE(db->available());
@@ -105,7 +105,7 @@ TEST_F(PostgresOutageTest, CallsDuringAnOutageAreRefusedAndTheDatabaseRecovers) 
   EXPECT_TRUE(db->available());
   // Every slot works again, including the one whose reconnect had failed.
   for (int i = 0; i < 4; ++i) EXPECT_EQ(select_one(*db), 1);
-  EXPECT_EQ(db->transaction([](soci::session& sql) {
+  EXPECT_EQ(db->transaction("test.outage", [](soci::session& sql) {
     int two = 0;
     sql << "SELECT 2", soci::into(two);
     return two;
@@ -182,7 +182,7 @@ TEST_F(PostgresOutageTest, ALostConnectionIsReplacedWithoutAnOutage) {
   auto db = open(1);
   ASSERT_EQ(select_one(*db), 1);
   proxy_->drop_all();
-  EXPECT_EQ(db->transaction([](soci::session& sql) {
+  EXPECT_EQ(db->transaction("test.outage", [](soci::session& sql) {
     int one = 0;
     sql << "SELECT 1", soci::into(one);
     return one;
@@ -228,14 +228,14 @@ TEST(SqliteOutage, AFullDatabaseRefusesWritesUntilItCanWriteAgain) {
   // One connection: max_page_count is a per-connection setting.
   auto db = Database::open("sqlite:" + (dir / "full.db").string(), 1);
   db->read([](soci::session& sql) { sql << "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)"; });
-  db->transaction([](soci::session& sql) { sql << "INSERT INTO notes (body) VALUES ('before')"; });
+  db->transaction("test.outage", [](soci::session& sql) { sql << "INSERT INTO notes (body) VALUES ('before')"; });
   db->read([](soci::session& sql) {
     long long pages = 0;
     sql << "PRAGMA page_count", soci::into(pages);
     sql << "PRAGMA max_page_count = " + std::to_string(pages + 2);
   });
   const std::string big(64 * 1024, 'x');
-  auto write_big = [&] { db->transaction([&](soci::session& sql) { sql << "INSERT INTO notes (body) VALUES (:b)", soci::use(big); }); };
+  auto write_big = [&] { db->transaction("test.outage", [&](soci::session& sql) { sql << "INSERT INTO notes (body) VALUES (:b)", soci::use(big); }); };
 
   EXPECT_THROW(write_big(), Unavailable);
   EXPECT_FALSE(db->available());
@@ -247,7 +247,7 @@ TEST(SqliteOutage, AFullDatabaseRefusesWritesUntilItCanWriteAgain) {
     return n;
   }),
             1);
-  db->transaction([](soci::session& sql) {
+  db->transaction("test.outage", [](soci::session& sql) {
     long long n = 0;
     sql << "SELECT COUNT(*) FROM notes", soci::into(n);
   });

@@ -36,7 +36,7 @@ class ChatTest : public testing::DatabaseFixture {
 
   Caller add_user(const std::string& role, const std::string& name, const std::string& status = "approved") {
     const std::string email = name + "@example.test";
-    const long long user_id = db_->transaction([&](soci::session& sql) {
+    const long long user_id = db_->transaction("test.chat", [&](soci::session& sql) {
       long long id = 0;
       const long long now = now_ms();
       sql << "INSERT INTO users (email, password_hash, role, name, created_at, updated_at, password_changed_at) "
@@ -55,7 +55,7 @@ class ChatTest : public testing::DatabaseFixture {
   }
 
   void book(long long doctor, long long patient, const std::string& status) {
-    db_->transaction([&](soci::session& sql) {
+    db_->transaction("test.chat", [&](soci::session& sql) {
       const long long now = now_ms(), start = now + 86'400'000, end = start + 1'800'000;
       sql << "INSERT INTO appointments (patient_id, doctor_id, start_at, end_at, status, created_at, updated_at) "
              "VALUES (:p, :d, :s, :e, :st, :c, :u)",
@@ -225,7 +225,7 @@ TEST_F(ChatTest, EmailAlertWhenNotConnectedOncePerInterval) {
   EXPECT_TRUE(svc_->send(doctor, conv.id, "answer", "a3").alerted);
   EXPECT_EQ(mails(patient.user_id), 1);
 
-  db_->transaction([&](soci::session& sql) {
+  db_->transaction("test.chat", [&](soci::session& sql) {
     sql << "UPDATE conversations SET doctor_alerted_at = doctor_alerted_at - :i", soci::use(static_cast<long long>(kAlertInterval));
   });
   // Connected (on any instance): no mail.
@@ -239,20 +239,20 @@ TEST_F(ChatTest, EmailAlertWhenNotConnectedOncePerInterval) {
   EXPECT_TRUE(svc_->send(patient, conv.id, "fourth", "a5").alerted);
   // An instance that died with the doctor connected leaves a count that is no longer refreshed:
   // after kPresenceStale the doctor counts as offline again.
-  db_->transaction([&](soci::session& sql) {
+  db_->transaction("test.chat", [&](soci::session& sql) {
     sql << "UPDATE conversations SET doctor_alerted_at = doctor_alerted_at - :i", soci::use(static_cast<long long>(kAlertInterval));
   });
   EXPECT_EQ(svc_->presence_change(doctor.user_id, +1), 1);
   svc_->presence_refresh({doctor.user_id});
   EXPECT_FALSE(svc_->send(patient, conv.id, "still connected", "a5b").alerted);
-  db_->transaction([&](soci::session& sql) {
+  db_->transaction("test.chat", [&](soci::session& sql) {
     sql << "UPDATE chat_presence SET last_seen_at = last_seen_at - :s", soci::use(static_cast<long long>(kPresenceStale));
   });
   EXPECT_TRUE(svc_->send(patient, conv.id, "stale count", "a5c").alerted);
   EXPECT_EQ(mails(doctor.user_id), 3);
 
   // Preferences: switched off, nothing is queued.
-  db_->transaction([&](soci::session& sql) {
+  db_->transaction("test.chat", [&](soci::session& sql) {
     sql << "UPDATE conversations SET doctor_alerted_at = doctor_alerted_at - :i", soci::use(static_cast<long long>(kAlertInterval));
     long long uid = doctor.user_id, now = now_ms();
     sql << "INSERT INTO notification_preferences (user_id, reminders, chat, updated_at) VALUES (:u, 1, 0, :t)",
@@ -275,7 +275,7 @@ TEST_F(ChatTest, WithoutTheHealthDataGateNoChatAlertIsQueuedOrSent) {
   notify::set_health_data_gate(nullptr);
   (void)svc_->send(doctor, conv.id, "no gate, no alert", "n2");
   EXPECT_EQ(mails(patient.user_id), 0);
-  const auto account_mail = db_->transaction([&](soci::session& sql) {
+  const auto account_mail = db_->transaction("test.chat", [&](soci::session& sql) {
     return notify::enqueue(sql, {.category = std::string(notify::kCategoryAccount),
                                  .template_name = "welcome",
                                  .to_user_id = patient.user_id,
@@ -308,7 +308,7 @@ TEST_F(ChatTest, AlertsGoOnlyToDoctorsWhoAreStillApproved) {
   const auto conv = svc_->start(patient, doctor.user_id).conversation;
   EXPECT_TRUE(svc_->send(patient, conv.id, "my results are in", "w1").alerted);
   EXPECT_TRUE(svc_->send(doctor, conv.id, "I will look", "w2").alerted);
-  db_->transaction([&](soci::session& sql) {
+  db_->transaction("test.chat", [&](soci::session& sql) {
     long long id = doctor.user_id;
     sql << "UPDATE doctors SET status = 'suspended' WHERE user_id = :u", soci::use(id);
   });
@@ -328,7 +328,7 @@ TEST_F(ChatTest, AlertsGoOnlyToDoctorsWhoAreStillApproved) {
     if (f.path().extension() == ".eml") ++files;
   EXPECT_EQ(files, 1u) << "only the patient's alert is written";
 
-  db_->transaction([&](soci::session& sql) {
+  db_->transaction("test.chat", [&](soci::session& sql) {
     sql << "UPDATE conversations SET doctor_alerted_at = doctor_alerted_at - :i", soci::use(static_cast<long long>(kAlertInterval));
   });
   EXPECT_FALSE(svc_->send(patient, conv.id, "anyone there?", "w3").alerted);

@@ -35,7 +35,7 @@ bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds tim
 class JobsTest : public testing::DatabaseFixture {
  protected:
   std::int64_t schedule_now(const JobSpec& spec) {
-    return db_->transaction([&](soci::session& sql) { return schedule(sql, spec); });
+    return db_->transaction("test.jobs", [&](soci::session& sql) { return schedule(sql, spec); });
   }
 
   std::string status_of(std::int64_t id) {
@@ -54,7 +54,7 @@ class JobsTest : public testing::DatabaseFixture {
 
 TEST_F(JobsTest, ScheduleCancelAndDedupeInARolledBackTransactionLeaveNothing) {
   const EpochMs t = now_ms() + 3'600'000;
-  EXPECT_THROW(db_->transaction([&](soci::session& sql) {
+  EXPECT_THROW(db_->transaction("test.jobs", [&](soci::session& sql) {
                  schedule(sql, {.kind = "a", .run_at = t});
                  const auto first = schedule(sql, {.kind = "reminder", .run_at = t, .dedupe_key = "appt:1"});
                  const auto moved = schedule(sql, {.kind = "reminder", .run_at = t + 60'000, .dedupe_key = "appt:1"});
@@ -80,9 +80,9 @@ TEST_F(JobsTest, DedupeKeyMovesThePendingJobAndCancelDropsIt) {
   schedule_now({.kind = "reminder", .run_at = t, .dedupe_key = "appt:8"});
   EXPECT_EQ(count("SELECT COUNT(*) FROM jobs"), 2);
 
-  EXPECT_EQ(db_->transaction([](soci::session& sql) { return cancel(sql, "appt:7"); }), 1);
-  EXPECT_EQ(db_->transaction([](soci::session& sql) { return cancel(sql, "appt:7"); }), 0);
-  EXPECT_EQ(db_->transaction([](soci::session& sql) { return cancel(sql, "nothing"); }), 0);
+  EXPECT_EQ(db_->transaction("test.jobs", [](soci::session& sql) { return cancel(sql, "appt:7"); }), 1);
+  EXPECT_EQ(db_->transaction("test.jobs", [](soci::session& sql) { return cancel(sql, "appt:7"); }), 0);
+  EXPECT_EQ(db_->transaction("test.jobs", [](soci::session& sql) { return cancel(sql, "nothing"); }), 0);
   EXPECT_EQ(status_of(id), "cancelled");
   // The key is free again once nothing is pending under it.
   const auto fresh = schedule_now({.kind = "reminder", .run_at = t, .dedupe_key = "appt:7"});
@@ -145,7 +145,7 @@ TEST_F(JobsTest, AFailingJobIsRetriedThenFailedAndTheRunnerKeepsGoing) {
 
 TEST_F(JobsTest, AJobWhoseLeaseExpiredIsTakenOver) {
   const long long now = now_ms();
-  db_->transaction([&](soci::session& sql) {
+  db_->transaction("test.jobs", [&](soci::session& sql) {
     // One job held by an instance that died (lease ran out), one by an instance still alive.
     sql << "INSERT INTO jobs (kind, payload, run_at, status, attempts, max_attempts, locked_by, locked_until, "
            "created_at, started_at) VALUES ('work', '{\"who\":\"dead\"}', :r1, 'running', 1, 5, 'dead#1', :u1, :c1, :s1)",
@@ -183,7 +183,7 @@ TEST_F(JobsTest, AnOwnerThatLostItsLeaseCannotMarkTheJob) {
   Runner runner(app);
   runner.handle("slow", [&](const Job& job) {
     // Meanwhile another instance took the job over (our lease expired while we worked).
-    db_->transaction([&](soci::session& sql) {
+    db_->transaction("test.jobs", [&](soci::session& sql) {
       const long long id = job.id;
       sql << "UPDATE jobs SET locked_by = 'thief#1', attempts = attempts + 1 WHERE id = :id", soci::use(id);
     });
@@ -216,7 +216,7 @@ TEST_F(JobsTest, JobsDueWhileTheServiceWasDownRunAtStartUp) {
 TEST_F(JobsTest, ARecurringOccurrenceIsCreatedOnceEvenWithTwoRunners) {
   const long long now = now_ms();
   // The yearly rule's occurrence fell due while every instance was down.
-  db_->transaction([&](soci::session& sql) {
+  db_->transaction("test.jobs", [&](soci::session& sql) {
     sql << "INSERT INTO recurring_jobs (name, cron, kind, payload, next_run_at, updated_at) "
            "VALUES ('new-year', '0 0 1 1 *', 'greet', '{}', :n, :u)",
         soci::use(now - 60'000), soci::use(now - 600'000);
@@ -256,7 +256,7 @@ TEST_F(JobsTest, ARecurringOccurrenceIsCreatedOnceEvenWithTwoRunners) {
 TEST_F(JobsTest, TwoInstancesOnOnePostgresRunEachOf500JobsExactlyOnce) {
   if (!postgres()) GTEST_SKIP() << "needs PostgreSQL (MEDCORE_TEST_DATABASE_URL): SQLite is single-instance";
   constexpr int kJobs = 500;
-  db_->transaction([&](soci::session& sql) {
+  db_->transaction("test.jobs", [&](soci::session& sql) {
     for (int i = 0; i < kJobs; ++i) schedule(sql, {.kind = "count", .payload = {{"i", i}}});
   });
   std::mutex m;
@@ -289,7 +289,7 @@ TEST_F(JobsTest, TwoInstancesOnOnePostgresRunEachOf500JobsExactlyOnce) {
 TEST_F(JobsTest, NightlyCleanupDeletesOnlyWhatIsPastItsGrace) {
   const long long now = now_ms();
   const long long day = 86'400'000;
-  db_->transaction([&](soci::session& sql) {
+  db_->transaction("test.jobs", [&](soci::session& sql) {
     sql << "INSERT INTO users (email, password_hash, role, name, created_at, updated_at, password_changed_at) "
            "VALUES ('a@example.org', 'x', 'patient', 'A', :t1, :t2, :t3)",
         soci::use(now), soci::use(now), soci::use(now);

@@ -53,7 +53,7 @@ class PredictionsTest : public testing::DatabaseFixture {
   }
 
   long long add_user(const std::string& role, const std::string& email) {
-    return db_->transaction([&](soci::session& sql) {
+    return db_->transaction("test.predictions", [&](soci::session& sql) {
       long long id = 0;
       const long long now = now_ms();
       sql << "INSERT INTO users (email, password_hash, role, name, created_at, updated_at, password_changed_at) "
@@ -71,7 +71,7 @@ class PredictionsTest : public testing::DatabaseFixture {
   }
 
   void book(long long doctor, long long patient, const std::string& status, long long start) {
-    db_->transaction([&](soci::session& sql) {
+    db_->transaction("test.predictions", [&](soci::session& sql) {
       const long long now = now_ms(), end = start + 1'800'000;
       sql << "INSERT INTO appointments (patient_id, doctor_id, start_at, end_at, status, created_at, updated_at) "
              "VALUES (:p, :d, :s, :e, :st, :c, :u)",

@@ -115,7 +115,7 @@ bool seed_demo(App& app, std::ostream& out) {
     a.hash = crypto::hash_password(a.password);
   }
   const EpochMs now = now_ms();
-  const bool created = app.db->transaction([&](soci::session& sql) {
+  const bool created = app.db->transaction("accounts.seed_demo", [&](soci::session& sql) {
     // Checked again under the write transaction: two seeders at once must not both run.
     if (store::count_users(sql) > 0) return false;
     std::optional<std::int64_t> admin_id;

@@ -79,7 +79,7 @@ SignedIn AccountService::signup(const SignupInput& input, const RequestMeta& met
   const std::string hash = crypto::hash_password(input.password);
   const EpochMs now = now_ms();
   return translating_email_taken([&] {
-    return app_.db->transaction([&](soci::session& sql) {
+    return app_.db->transaction("accounts.signup", [&](soci::session& sql) {
       const auto id = store::insert_user(
           sql, {input.email, hash, input.role, input.name, input.phone}, now);
       if (input.role == Role::patient && input.patient) store::insert_patient(sql, id, *input.patient);
@@ -121,7 +121,7 @@ SignedIn AccountService::login(const std::string& email, const std::string& pass
     throttle_.record_failure(email, meta.ip, now_ms());
     std::optional<std::int64_t> subject;
     if (cred) subject = cred->user_id;
-    app_.db->transaction([&](soci::session& sql) {
+    app_.db->transaction("accounts.login_failed", [&](soci::session& sql) {
       RequestMeta anonymous = meta;
       anonymous.actor.reset();
       audit::record(sql, entry(anonymous, "auth.login_failed", subject, {{"email", email}}));
@@ -131,7 +131,7 @@ SignedIn AccountService::login(const std::string& email, const std::string& pass
 
   throttle_.record_success(email, meta.ip, now_ms());
   const EpochMs now = now_ms();
-  return app_.db->transaction([&](soci::session& sql) {
+  return app_.db->transaction("accounts.login", [&](soci::session& sql) {
     SignedIn out;
     out.session = start_session(sql, app_.config, cred->user_id, meta.ip, meta.user_agent, now);
     RequestMeta as_user = meta;
@@ -143,7 +143,7 @@ SignedIn AccountService::login(const std::string& email, const std::string& pass
 }
 
 void AccountService::logout(std::int64_t user_id, std::int64_t session_id, const RequestMeta& meta) {
-  app_.db->transaction([&](soci::session& sql) {
+  app_.db->transaction("accounts.logout", [&](soci::session& sql) {
     store::revoke_session(sql, session_id, now_ms());
     audit::record(sql, entry(meta, "auth.logout", user_id));
   });
@@ -156,7 +156,7 @@ void AccountService::forgot_password(const std::string& email, const RequestMeta
   if (!cred) return;
   const std::string token = crypto::random_token(32);
   const EpochMs now = now_ms();
-  app_.db->transaction([&](soci::session& sql) {
+  app_.db->transaction("accounts.forgot_password", [&](soci::session& sql) {
     // Per account, in the database, so it holds across instances and addresses: the per-IP limit
     // alone let anyone fill one person's mailbox. The caller still answers 202, as for an unknown
     // email, so the limit tells nothing about the account.
@@ -185,7 +185,7 @@ void AccountService::reset_password(const std::string& token, const std::string&
   if (!usable) throw invalid_token();
   const std::string hash = crypto::hash_password(new_password);
   std::vector<std::int64_t> revoked;
-  app_.db->transaction([&](soci::session& sql) {
+  app_.db->transaction("accounts.reset_password", [&](soci::session& sql) {
     const EpochMs now = now_ms();
     auto user_id = store::consume_reset_token(sql, token_hash, now);
     if (!user_id) throw invalid_token();
@@ -208,7 +208,7 @@ SignedIn AccountService::change_password(std::int64_t user_id, const std::string
   if (!crypto::verify_password(cred->password_hash, current_password)) throw wrong_current();
   const std::string hash = crypto::hash_password(new_password);
   std::vector<std::int64_t> revoked;
-  auto changed = app_.db->transaction([&](soci::session& sql) {
+  auto changed = app_.db->transaction("accounts.change_password", [&](soci::session& sql) {
     const EpochMs now = now_ms();
     // Conditional on the hash just verified: a concurrent change wins, this one is refused.
     if (!store::update_password(sql, user_id, hash, cred->password_hash, now)) throw wrong_current();
@@ -238,7 +238,7 @@ User AccountService::me(std::int64_t user_id) {
 User AccountService::patient_for(const http::Context& ctx, std::int64_t patient_id) {
   const auto refusal =
       problems::forbidden("Only the patient and the doctors who treat them (an appointment or a conversation) can see this.");
-  return app_.db->transaction([&](soci::session& sql) {
+  return app_.db->transaction("accounts.view_patient", [&](soci::session& sql) {
     care::authorise_patient_read(sql, ctx, patient_id, refusal, "patients.viewed");
     auto u = store::find_user(sql, patient_id);
     if (!u || !u->patient) throw refusal;  // rolls the audit row back too
@@ -247,7 +247,7 @@ User AccountService::patient_for(const http::Context& ctx, std::int64_t patient_
 }
 
 User AccountService::update_me(std::int64_t user_id, const store::ProfilePatch& patch) {
-  auto updated = app_.db->transaction([&](soci::session& sql) {
+  auto updated = app_.db->transaction("accounts.update_me", [&](soci::session& sql) {
     store::update_profile(sql, user_id, patch, now_ms());
     return must_find_user(sql, user_id);
   });
@@ -307,7 +307,7 @@ DoctorView AccountService::review_doctor(std::int64_t doctor_id, DoctorAction ac
                                          const std::optional<std::string>& reason, const RequestMeta& meta) {
   const auto t = transition_for(action);
   const auto admin_id = meta.actor.value_or(0);
-  auto reviewed = app_.db->transaction([&](soci::session& sql) {
+  auto reviewed = app_.db->transaction("accounts.review_doctor", [&](soci::session& sql) {
     const EpochMs now = now_ms();
     if (!store::transition_doctor(sql, doctor_id, t.from, t.to, reason, admin_id, now)) {
       auto current = store::doctor_status(sql, doctor_id);
@@ -335,7 +335,7 @@ User AccountService::create_admin(const std::string& name, const std::string& em
                                   const RequestMeta& meta) {
   const std::string hash = crypto::hash_password(password);
   return translating_email_taken([&] {
-    return app_.db->transaction([&](soci::session& sql) {
+    return app_.db->transaction("accounts.create_admin", [&](soci::session& sql) {
       const auto id = store::insert_user(sql, {email, hash, Role::admin, name, std::nullopt}, now_ms());
       store::insert_admin(sql, id, meta.actor);
       audit::record(sql, entry(meta, "admin.admin_created", id, {{"email", email}}));

@@ -18,7 +18,7 @@ void seed_demo(App& app, std::ostream& out) {
     weekdays.push_back({day, 13 * 60, 17 * 60});
   }
   const EpochMs now = now_ms();
-  app.db->transaction([&](soci::session& sql) {
+  app.db->transaction("appointments.seed_demo", [&](soci::session& sql) {
     std::vector<std::int64_t> doctors;
     db::Query("SELECT d.user_id FROM doctors d WHERE d.status = 'approved' AND NOT EXISTS "
               "(SELECT 1 FROM doctor_schedules s WHERE s.doctor_id = d.user_id) ORDER BY d.user_id")

@@ -186,7 +186,7 @@ Service::HoursChange Service::set_hours(const Caller& doctor, const std::string&
                                         const std::vector<WeeklyInterval>& weekly) {
   const EpochMs now = now_ms();
   HoursChange out;
-  app_.db->transaction([&](soci::session& sql) {
+  app_.db->transaction("appointments.set_hours", [&](soci::session& sql) {
     store::lock_doctor(sql, doctor.user_id);
     store::save_weekly(sql, doctor.user_id, slot_minutes, time_zone, weekly, now);
     auto booked = store::upcoming_for_doctor(sql, doctor.user_id, now, 1000);
@@ -205,7 +205,7 @@ Service::HoursChange Service::set_hours(const Caller& doctor, const std::string&
 Service::ExceptionChange Service::add_exception(const Caller& doctor, ScheduleException exception) {
   const EpochMs now = now_ms();
   ExceptionChange out;
-  app_.db->transaction([&](soci::session& sql) {
+  app_.db->transaction("appointments.add_exception", [&](soci::session& sql) {
     store::lock_doctor(sql, doctor.user_id);
     exception.id = store::insert_exception(sql, doctor.user_id, exception, now);
     out.exception = exception;
@@ -218,7 +218,7 @@ Service::ExceptionChange Service::add_exception(const Caller& doctor, ScheduleEx
 }
 
 void Service::remove_exception(const Caller& doctor, std::int64_t id) {
-  app_.db->transaction([&](soci::session& sql) {
+  app_.db->transaction("appointments.remove_exception", [&](soci::session& sql) {
     if (!store::delete_exception(sql, doctor.user_id, id)) throw problems::not_found("No such exception.");
     audit::record(sql, entry(doctor, "appointments.exception_removed", doctor.user_id, {{"exception_id", id}}));
   });
@@ -305,7 +305,7 @@ Service::Booked Service::book(const Caller& patient, const BookRequest& request,
   const auto w = window(now);
   Booked out;
   const auto conflict = claim([&] {
-    app_.db->transaction([&](soci::session& sql) {
+    app_.db->transaction("appointments.book", [&](soci::session& sql) {
       if (request.key) {
         if (auto stored = idempotency::find(sql, *request.key)) {
           out.replayed = std::move(stored);
@@ -348,7 +348,7 @@ store::Appointment Service::get(const Caller& caller, std::int64_t id) {
 
 store::Appointment Service::cancel(const Caller& caller, std::int64_t id, const std::optional<std::string>& reason) {
   const EpochMs now = now_ms();
-  return app_.db->transaction([&](soci::session& sql) {
+  return app_.db->transaction("appointments.cancel", [&](soci::session& sql) {
     auto a = must_find(sql, caller, id);
     if (a.status != AppointmentStatus::booked) throw already(a.status);
     if (caller.role == Role::patient && !before_cutoff(now, a.start, app_.config.cancel_cutoff_minutes))
@@ -374,7 +374,7 @@ store::Appointment Service::reschedule(const Caller& patient, std::int64_t id, E
   std::int64_t doctor_id = 0;
   std::optional<store::Appointment> moved;
   const auto conflict = claim([&] {
-    moved = app_.db->transaction([&](soci::session& sql) {
+    moved = app_.db->transaction("appointments.reschedule", [&](soci::session& sql) {
       auto a = must_find(sql, patient, id);
       if (patient.role != Role::patient)
         throw problems::forbidden("Only the patient moves an appointment; a doctor cancels it with a reason.");
@@ -406,7 +406,7 @@ store::Appointment Service::reschedule(const Caller& patient, std::int64_t id, E
 
 store::Appointment Service::mark(const Caller& doctor, std::int64_t id, AppointmentStatus outcome) {
   const EpochMs now = now_ms();
-  return app_.db->transaction([&](soci::session& sql) {
+  return app_.db->transaction("appointments.mark", [&](soci::session& sql) {
     auto a = must_find(sql, doctor, id);
     if (doctor.role != Role::doctor) throw problems::forbidden("Only the doctor records the outcome of an appointment.");
     if (a.status != AppointmentStatus::booked) throw already(a.status);
@@ -430,7 +430,7 @@ void Service::send_reminder(const boost::json::object& payload) {
   if (!id || !start || !id->is_int64() || !start->is_int64())
     throw std::invalid_argument("appointments.reminder needs appointment_id and start_at");
   const EpochMs now = now_ms();
-  app_.db->transaction([&](soci::session& sql) {
+  app_.db->transaction("appointments.send_reminder", [&](soci::session& sql) {
     auto a = store::find(sql, id->as_int64());
     // Moved or cancelled since: the reminder for that time is void (a moved appointment has its
     // own reminder job under the same key).

@@ -7,7 +7,7 @@
 namespace medcore::chat {
 
 void seed_demo(App& app, std::ostream& out) {
-  app.db->transaction([&](soci::session& sql) {
+  app.db->transaction("chat.seed_demo", [&](soci::session& sql) {
     std::int64_t patient = 0, doctor = 0;
     db::Query("SELECT user_id FROM patients ORDER BY user_id LIMIT 1").each(sql, [&](const soci::row& r) {
       patient = db::col_int(r, 0);

@@ -23,7 +23,7 @@ store::Conversation must_find(soci::session& sql, const Caller& c, std::int64_t 
 }  // namespace
 
 Service::Started Service::start(const Caller& caller, std::int64_t other_id) {
-  return app_.db->transaction([&](soci::session& sql) {
+  return app_.db->transaction("chat.start", [&](soci::session& sql) {
     std::int64_t patient = 0, doctor = 0;
     if (caller.is_doctor()) {
       if (!store::is_patient(sql, other_id) || !care::doctor_treats_patient(sql, caller.user_id, other_id))
@@ -73,7 +73,7 @@ std::vector<store::Message> Service::history_after(const Caller& caller, std::in
 
 Service::Sent Service::send(const Caller& caller, std::int64_t conversation_id, const std::string& text,
                             const std::string& client_message_id) {
-  return app_.db->transaction([&](soci::session& sql) {
+  return app_.db->transaction("chat.send", [&](soci::session& sql) {
     const auto conv = must_find(sql, caller, conversation_id);
     Sent out;
     out.recipient_id = caller.is_doctor() ? conv.patient_id : conv.doctor_id;
@@ -113,7 +113,7 @@ Service::Sent Service::send(const Caller& caller, std::int64_t conversation_id, 
 }
 
 Service::Read Service::mark_read(const Caller& caller, std::int64_t conversation_id, std::int64_t message_id) {
-  return app_.db->transaction([&](soci::session& sql) {
+  return app_.db->transaction("chat.mark_read", [&](soci::session& sql) {
     must_find(sql, caller, conversation_id);
     if (!store::find_message(sql, conversation_id, message_id))
       throw problems::validation({{"message_id", "is not a message of this conversation"}});
@@ -125,12 +125,14 @@ Service::Read Service::mark_read(const Caller& caller, std::int64_t conversation
 }
 
 int Service::presence_change(std::int64_t user_id, int delta) {
-  return app_.db->transaction([&](soci::session& sql) { return store::presence_change(sql, user_id, delta, now_ms()); });
+  return app_.db->transaction("chat.presence_change",
+                              [&](soci::session& sql) { return store::presence_change(sql, user_id, delta, now_ms()); });
 }
 
 void Service::presence_refresh(const std::vector<std::int64_t>& user_ids) {
   if (user_ids.empty()) return;
-  app_.db->transaction([&](soci::session& sql) { store::presence_refresh(sql, user_ids, now_ms()); });
+  app_.db->transaction("chat.presence_refresh",
+                       [&](soci::session& sql) { store::presence_refresh(sql, user_ids, now_ms()); });
 }
 
 store::Presence Service::presence(std::int64_t user_id) {

@@ -74,7 +74,7 @@ void mount_predictions(http::Router& router, App& app, std::shared_ptr<const Mod
     const auto& p = ctx.require_role({Role::patient});
     const auto& m = model_named(models, ctx.params.text("model"));
     const auto input = parse_object(ctx.request.body);
-    auto item = app.db->transaction(
+    auto item = app.db->transaction("predictions.predict",
         [&](soci::session& sql) { return predict_and_store(sql, m, p.user_id, input); });
     return http::Response::json(201, item);
   });
@@ -103,7 +103,7 @@ void mount_predictions(http::Router& router, App& app, std::shared_ptr<const Mod
     // Admins do not read health data; nor does a doctor who is not (or no longer) approved.
     json::object details{{"what", "predictions"}};
     if (auto model = ctx.request.query_param("model"); model && !model->empty()) details["model"] = *model;
-    app.db->transaction([&](soci::session& sql) {
+    app.db->transaction("predictions.list_for_patient", [&](soci::session& sql) {
       care::authorise_patient_read(
           sql, ctx, patient_id,
           problems::forbidden("Only the patient and the doctors who treat them (an appointment or a conversation) can "

@@ -57,7 +57,8 @@ void mount_skin(http::Router& router, App& app, std::shared_ptr<const Classifier
     const auto& body = ctx.request.body;
     const auto analysis =
         analyse(loaded(classifier), {reinterpret_cast<const std::uint8_t*>(body.data()), body.size()});
-    auto item = app.db->transaction([&](soci::session& sql) { return store(sql, p.user_id, analysis); });
+    auto item = app.db->transaction("skin.store_analysis",
+                                    [&](soci::session& sql) { return store(sql, p.user_id, analysis); });
     return http::Response::json(201, item);
   }, upload);
 
@@ -77,7 +78,7 @@ void mount_skin(http::Router& router, App& app, std::shared_ptr<const Classifier
   };
   router.get("/api/v1/skin/analyses/{id:int}", [&app, not_found](http::Context& ctx) {
     const long long id = ctx.params.integer("id");
-    return app.db->transaction([&](soci::session& sql) {
+    return app.db->transaction("skin.view_analysis", [&](soci::session& sql) {
       std::optional<json::object> item;
       db::Query q(kColumns);
       q.sql(" WHERE id = ").value(id);
@@ -89,7 +90,7 @@ void mount_skin(http::Router& router, App& app, std::shared_ptr<const Classifier
   });
   router.get("/api/v1/skin/analyses/{id:int}/thumbnail", [&app, not_found](http::Context& ctx) {
     const long long id = ctx.params.integer("id");
-    return app.db->transaction([&](soci::session& sql) {
+    return app.db->transaction("skin.view_thumbnail", [&](soci::session& sql) {
       long long patient_id = 0;
       std::string thumb;
       sql << "SELECT patient_id, thumbnail FROM skin_analyses WHERE id = :id", soci::use(id), soci::into(patient_id),
@@ -109,7 +110,7 @@ void mount_skin(http::Router& router, App& app, std::shared_ptr<const Classifier
     const int limit = paging::parse_limit(ctx.request.query_param("limit"));
     const auto cursor = ctx.request.query_param("cursor");
     if (cursor) paging::decode_cursor(*cursor);  // a bad cursor is refused before anything is audited
-    app.db->transaction([&](soci::session& sql) {
+    app.db->transaction("skin.list_for_patient", [&](soci::session& sql) {
       authorise_read(sql, ctx, patient_id,
                      problems::forbidden("Only the patient and the doctors who treat them can see these analyses."),
                      {{"what", "skin_analyses"}});

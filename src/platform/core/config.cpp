@@ -26,6 +26,11 @@ const std::vector<Setting>& settings() {
        .fallback = "5", .min = 2, .max = 300,
        .meaning = "seconds a PostgreSQL connect may take before it fails (libpq's `connect_timeout`, unless the URL "
                   "sets one)"},
+      {.variable = "MEDCORE_DB_STATEMENT_TIMEOUT_MS", .owner = "db", .field = &Config::db_statement_timeout_ms,
+       .fallback = "5000", .min = 0, .max = 3'600'000,
+       .meaning = "milliseconds any one statement of a transaction may run on PostgreSQL before it is cancelled and "
+                  "answered 503 `statement-timeout` (0 = medcore sets no limit; a few known-long transactions get "
+                  "more, see docs/OPERATIONS.md). SQLite has no statement timeout"},
       {.variable = "MEDCORE_LISTEN", .flag = "--listen", .owner = "http", .field = &Config::listen,
        .fallback = "127.0.0.1:8080", .form = "`host:port`",
        .meaning = "where the API and web app listen; port 0 picks any free port"},

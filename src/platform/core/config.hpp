@@ -17,6 +17,7 @@ namespace medcore {
 struct Config {
   std::string database_url{};             // MEDCORE_DATABASE_URL
   int db_connect_timeout_seconds{};       // MEDCORE_DB_CONNECT_TIMEOUT
+  int db_statement_timeout_ms{};         // MEDCORE_DB_STATEMENT_TIMEOUT_MS
   std::string listen{};                   // MEDCORE_LISTEN
   std::string metrics_listen{};           // MEDCORE_METRICS_LISTEN
   std::string web_root{};                 // MEDCORE_WEB_ROOT

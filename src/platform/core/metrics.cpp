@@ -68,6 +68,18 @@ void Metrics::gauge(std::string name, std::string help, std::function<double()> 
   gauges_.push_back({std::move(name), std::move(help), std::move(read)});
 }
 
+void Metrics::section(std::function<void(std::string& out)> render) {
+  std::lock_guard lock(mutex_);
+  sections_.push_back(std::move(render));
+}
+
+void Metrics::count_coroutine_failure(std::string_view spawned) {
+  std::lock_guard lock(mutex_);
+  auto it = coroutine_failures_.find(spawned);
+  if (it == coroutine_failures_.end()) it = coroutine_failures_.emplace(std::string(spawned), 0).first;
+  ++it->second;
+}
+
 std::string Metrics::render() const {
   std::string out;
   char num[64];
@@ -113,10 +125,17 @@ std::string Metrics::render() const {
   out += "# HELP medcore_connections_refused_total Connections closed at accept for being over a connection cap.\n"
          "# TYPE medcore_connections_refused_total counter\n";
   out += "medcore_connections_refused_total " + std::to_string(connections_refused.load()) + "\n";
+  out += "# HELP medcore_coroutine_failures_total Spawned coroutines (HTTP sessions, socket writers, ...) that ended "
+         "with an exception, by what was spawned; each is logged (coroutine_failed).\n"
+         "# TYPE medcore_coroutine_failures_total counter\n";
+  for (const auto& [spawned, count] : coroutine_failures_)
+    out += "medcore_coroutine_failures_total{coroutine=\"" + prometheus_label(spawned) + "\"} " +
+           std::to_string(count) + "\n";
   for (const auto& g : gauges_) {
     std::snprintf(num, sizeof num, "%g", g.read());
     out += "# HELP " + g.name + " " + g.help + "\n# TYPE " + g.name + " gauge\n" + g.name + " " + num + "\n";
   }
+  for (const auto& render_section : sections_) render_section(out);
   return out;
 }
 

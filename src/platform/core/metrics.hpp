@@ -23,6 +23,11 @@ class Metrics {
   void observe_request(std::string_view route, std::string_view method, int status, double seconds);
   // A value read at scrape time (queue depths, pool use).
   void gauge(std::string name, std::string help, std::function<double()> read);
+  // Series a component keeps itself (the database's per-transaction counters), appended to the
+  // exposition at scrape time in the Prometheus text format.
+  void section(std::function<void(std::string& out)> render);
+  // A spawned coroutine ended with an exception (`spawned` names what was spawned, a constant).
+  void count_coroutine_failure(std::string_view spawned);
   std::string render() const;
 
   std::atomic<std::int64_t> open_connections{0};
@@ -54,6 +59,8 @@ class Metrics {
   mutable std::mutex mutex_;                     // shards_ and gauges_
   std::vector<std::unique_ptr<Shard>> shards_;  // never shrinks while the instance lives
   std::vector<Gauge> gauges_;
+  std::vector<std::function<void(std::string&)>> sections_;
+  std::map<std::string, std::uint64_t, std::less<>> coroutine_failures_;  // rare: under mutex_
 };
 
 Metrics& metrics();

@@ -82,6 +82,12 @@ Problem not_ready(std::string detail) {
   p.with_retry_after(2);
   return p;
 }
+Problem statement_timeout() {
+  Problem p{503, "statement-timeout", "Database too slow",
+            "The database took too long with this request and stopped it. Try again in a moment."};
+  p.with_retry_after(2);
+  return p;
+}
 }  // namespace problems
 
 }  // namespace medcore

@@ -67,6 +67,9 @@ Problem unsupported_media_type(std::string detail);
 Problem payload_too_large(std::size_t limit_bytes);
 // 503 with Retry-After: the database is unavailable (see Unavailable).
 Problem not_ready(std::string detail = "The database is unavailable. Try again in a moment.");
+// 503 with Retry-After: the database is up, but one of this request's statements ran past the
+// statement timeout and was cancelled (src/platform/db logs it, db_statement_timeout).
+Problem statement_timeout();
 }  // namespace problems
 
 }  // namespace medcore

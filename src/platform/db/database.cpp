@@ -4,6 +4,7 @@
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
 #include <string_view>
@@ -124,9 +125,11 @@ Database::Database(Dialect dialect, std::size_t size, std::string description)
 
 Database::~Database() = default;
 
-std::shared_ptr<Database> Database::open(const std::string& url, std::size_t pool_size, int connect_timeout_seconds) {
+std::shared_ptr<Database> Database::open(const std::string& url, std::size_t pool_size, int connect_timeout_seconds,
+                                         int statement_timeout_ms) {
   if (pool_size == 0) throw std::invalid_argument("database pool size must be at least 1");
   if (connect_timeout_seconds < 1) throw std::invalid_argument("database connect timeout must be at least 1 second");
+  if (statement_timeout_ms < 0) throw std::invalid_argument("database statement timeout must not be negative");
 
   std::shared_ptr<Database> db;
   if (starts_with(url, kSqlitePrefix)) {
@@ -153,6 +156,14 @@ std::shared_ptr<Database> Database::open(const std::string& url, std::size_t poo
                                 (colon == std::string::npos ? std::string("(none)") : url.substr(0, colon)) +
                                 "': use sqlite:PATH or postgresql://user@host:port/dbname");
   }
+
+  db->statement_timeout_ms_ = statement_timeout_ms;
+  // On PostgreSQL in the same round trip as BEGIN (one simple query), so the limit costs nothing
+  // per transaction; SET LOCAL ends with the transaction and never leaks to the next borrower.
+  db->begin_statement_ = db->dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE"
+                         : statement_timeout_ms > 0
+                             ? "BEGIN; SET LOCAL statement_timeout = " + std::to_string(statement_timeout_ms)
+                             : "BEGIN";
 
   db->pool_ = std::make_unique<soci::connection_pool>(pool_size);
   db->idle_since_.assign(pool_size, std::chrono::steady_clock::now());
@@ -243,11 +254,12 @@ void Database::mark_available() {
   if (since != 0) log::info("db_recovered", {{"database", description_}, {"unavailable_ms", now_ms() - since}});
 }
 
-Database::Lease::Lease(Database& db) : db_(db), index_(db.pool_->lease()) {
+Database::Lease::Lease(Database& db, Tally* tally) : db_(db), index_(db.pool_->lease()) {
   db_.in_use_.fetch_add(1, std::memory_order_relaxed);
   try {
     db_.revive(index_);
   } catch (...) {
+    if (tally) tally->set(Outcome::unavailable);  // revive refuses with medcore::Unavailable only
     // The destructor does not run for a constructor that throws.
     db_.in_use_.fetch_sub(1, std::memory_order_relaxed);
     db_.pool_->give_back(index_);
@@ -265,13 +277,25 @@ Database::Lease::~Lease() {
 
 soci::session& Database::Lease::session() { return db_.pool_->at(index_); }
 
-void Database::Lease::failed(const std::exception& e) {
-  if (dynamic_cast<const Unavailable*>(&e)) return;  // already classified (a nested lease)
+void Database::Lease::failed(const std::exception& e, Tally* tally) {
+  if (dynamic_cast<const Unavailable*>(&e)) {  // already classified (a nested lease, or BEGIN's reconnect)
+    if (tally) tally->set(Outcome::unavailable);
+    return;
+  }
   const bool driver_error = dynamic_cast<const soci::soci_error*>(&e) != nullptr;
   // A lost connection is not yet an outage (one backend may have been terminated): the next
   // lease of this slot reconnects, and a failing connect marks the database unavailable then.
   const bool lost = driver_error && db_.connection_lost(session());
+  if (tally && !lost && is_statement_timeout(e)) {
+    // Not an outage: the database answered, this work was too slow (a lock held long, a bad
+    // plan, a runaway query). The connection is fine and goes back to the pool.
+    tally->set(Outcome::timeout);
+    log::warn("db_statement_timeout",
+              {{"transaction", tally->name()}, {"timeout_ms", tally->timeout_ms}, {"error", error_text(e)}});
+    throw problems::statement_timeout();
+  }
   if (!lost && !is_unavailable(e)) return;
+  if (tally) tally->set(Outcome::unavailable);
   if (!lost) db_.mark_unavailable(error_text(e));  // SQLite cannot write: no connect will tell us
   db_.refuse(error_text(e));
 }
@@ -286,14 +310,27 @@ void Database::Lease::succeeded(bool committed) {
   db_.mark_available();
 }
 
-void Database::begin(soci::session& sql) {
-  const char* statement = dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN";
+long long Database::statement_timeout_ms(const TransactionName& name) const {
+  if (dialect_ != Dialect::postgresql || statement_timeout_ms_ == 0) return 0;
+  const long long at_least = name.at_least_ms();
+  if (at_least < 0) return statement_timeout_ms_;
+  return at_least == 0 ? 0 : std::max<long long>(at_least, statement_timeout_ms_);
+}
+
+void Database::begin(soci::session& sql, const TransactionName& name, Tally* tally) {
+  const long long timeout_ms = statement_timeout_ms(name);
+  std::string overridden;  // only a transaction that asked for a longer limit builds its own
+  if (dialect_ == Dialect::postgresql && timeout_ms != statement_timeout_ms_)
+    overridden = "BEGIN; SET LOCAL statement_timeout = " + std::to_string(timeout_ms);
+  const std::string& statement = overridden.empty() ? begin_statement_ : overridden;
+  if (tally) tally->timeout_ms = timeout_ms;
   try {
     sql << statement;
   } catch (const soci::soci_error&) {
     // Nothing has run in this transaction yet, so a connection that turned out to be broken
     // can be replaced and BEGIN retried once without any risk of doing work twice.
     if (!connection_lost(sql)) throw;
+    if (tally) tally->entry().begin_retries.fetch_add(1, std::memory_order_relaxed);
     reconnect(sql);
     sql << statement;
   }
@@ -361,6 +398,12 @@ bool is_unavailable(const std::exception& e) {
         return false;
     }
   }
+  return false;
+}
+
+bool is_statement_timeout(const std::exception& e) {
+  // 57014 query_canceled: the statement timeout, or pg_cancel_backend().
+  if (const auto* pg = dynamic_cast<const soci::postgresql_soci_error*>(&e)) return pg->sqlstate() == "57014";
   return false;
 }
 

@@ -14,11 +14,14 @@
 namespace medcore::db {
 
 namespace detail {
-// Lets the runner put its transactions on the session it already holds.
+// Lets the runner put its transactions on the session it already holds. Not in the per-name
+// metrics (each applied migration is logged instead); no statement timeout: a migration may
+// rewrite a whole table, and the advisory lock already keeps other instances waiting.
 struct MigrationAccess {
   template <class F>
   static auto transaction_on(Database& db, soci::session& sql, F&& f) {
-    return db.transaction_on(sql, f);
+    constexpr TransactionName kApply{"migrations.apply", TransactionName::kNoLimit};
+    return db.transaction_on(sql, kApply, f, nullptr);
   }
 };
 }  // namespace detail

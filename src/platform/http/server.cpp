@@ -20,6 +20,7 @@
 #include "platform/core/metrics.hpp"
 #include "platform/core/problem.hpp"
 #include "platform/core/rate_limiter.hpp"
+#include "platform/core/spawned.hpp"
 #include "platform/core/time.hpp"
 #include "platform/http/framing.hpp"
 #include "platform/http/static_files.hpp"
@@ -391,6 +392,13 @@ asio::awaitable<Response> Server::Impl::handle(Request& req, RouteMatch& match, 
     co_return response;
   } catch (const PoolFull&) {
     co_return problem_response(overloaded(), req.path, request_id);
+  } catch (...) {
+    // Escaped a handler's own catch (a raw handler, static files, something not derived from
+    // std::exception on an inline route). Nothing is written yet, so the client still gets an
+    // answer instead of a closed connection; reported as the session's failure.
+    report_coroutine_failure("http.session", std::current_exception(),
+                             {{"request_id", request_id}, {"path", req.path}, {"answered", 500}});
+    co_return problem_response(internal_error(), req.path, request_id);
   }
 }
 
@@ -670,7 +678,9 @@ asio::awaitable<void> Server::Impl::accept_loop(tcp::acceptor& from, bool manage
     }
     socket.set_option(tcp::no_delay(true), ignored);
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, session(std::move(socket), std::move(*slot), management), asio::detached);
+    // What escapes a session (after its answer began, or outside a request) is logged and counted;
+    // the connection closes with the frame.
+    asio::co_spawn(executor, session(std::move(socket), std::move(*slot), management), ReportFailure{"http.session"});
   }
 }
 
@@ -759,10 +769,11 @@ std::uint16_t Server::management_port() const { return impl_->management_bound_p
 void Server::run() {
   auto& im = *impl_;
   im.signals.async_wait([&im](const boost::system::error_code& ec, int) {
-    if (!ec) asio::co_spawn(im.ioc, im.shutdown(), asio::detached);
+    if (!ec) asio::co_spawn(im.ioc, im.shutdown(), ReportFailure{"http.shutdown"});
   });
-  asio::co_spawn(im.ioc, im.accept_loop(im.acceptor, false), asio::detached);
-  if (im.options.management_listen) asio::co_spawn(im.ioc, im.accept_loop(im.management_acceptor, true), asio::detached);
+  asio::co_spawn(im.ioc, im.accept_loop(im.acceptor, false), ReportFailure{"http.accept"});
+  if (im.options.management_listen)
+    asio::co_spawn(im.ioc, im.accept_loop(im.management_acceptor, true), ReportFailure{"http.accept"});
   for (std::size_t i = 1; i < im.options.io_threads; ++i) {
     im.more_contexts.push_back(std::make_unique<asio::io_context>(1));
     im.keep_running.push_back(asio::make_work_guard(*im.more_contexts.back()));
@@ -774,7 +785,7 @@ void Server::run() {
 }
 
 void Server::stop() {
-  asio::co_spawn(impl_->ioc, impl_->shutdown(), asio::detached);
+  asio::co_spawn(impl_->ioc, impl_->shutdown(), ReportFailure{"http.shutdown"});
 }
 
 }  // namespace medcore::http

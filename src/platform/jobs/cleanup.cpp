@@ -2,7 +2,10 @@
 
 #include <soci/soci.h>
 
+#include <chrono>
+
 #include "platform/core/log.hpp"
+#include "platform/db/database.hpp"
 #include "platform/jobs/runner.hpp"
 
 namespace medcore::jobs {
@@ -10,6 +13,10 @@ namespace medcore::jobs {
 namespace {
 
 constexpr EpochMs kDayMs = 86'400'000;
+
+// The nightly deletes touch a day's worth of expired rows in four tables at once; after an
+// outage or on a big instance that can outlast the request-sized default statement timeout.
+constexpr db::TransactionName kCleanup{"jobs.cleanup", std::chrono::minutes(2)};
 
 long long affected(soci::statement& st) {
   st.execute(true);
@@ -21,7 +28,7 @@ long long affected(soci::statement& st) {
 CleanupResult cleanup(App& app, EpochMs now) {
   const long long day_ago = now - kDayMs;
   const long long month_ago = now - 30 * kDayMs;
-  return app.db->transaction([&](soci::session& sql) {
+  return app.db->transaction(kCleanup, [&](soci::session& sql) {
     CleanupResult r;
     // Distinct placeholder names: SQLite binds repeated names as one parameter.
     soci::statement sessions = (sql.prepare << "DELETE FROM sessions WHERE expires_at < :c1 OR "

@@ -219,7 +219,7 @@ void Runner::register_rules() {
     const std::string payload = boost::json::serialize(r.payload);
     // An unchanged rule keeps its stored next_run_at, so an occurrence that fell due while the
     // service was down runs now; a changed rule starts over from its new schedule.
-    app_.db->transaction([&](soci::session& sql) {
+    app_.db->transaction("jobs.register_rules", [&](soci::session& sql) {
       sql << "INSERT INTO recurring_jobs (name, cron, kind, payload, next_run_at, updated_at) "
              "VALUES (:name, :cron, :kind, :payload, :next, :now) "
              "ON CONFLICT (name) DO UPDATE SET cron = excluded.cron, kind = excluded.kind, "
@@ -244,7 +244,7 @@ void Runner::advance_rules() {
     if (ind != soci::i_ok || due_at > now) continue;
     // The next occurrence after now: missed occurrences collapse into the one being created.
     const long long next = *r.cron.next_after(now);
-    app_.db->transaction([&](soci::session& sql) {
+    app_.db->transaction("jobs.advance_rule", [&](soci::session& sql) {
       // Only the instance whose UPDATE moves next_run_at from the value it read creates the job;
       // the others match no row and create nothing.
       soci::statement st = (sql.prepare << "UPDATE recurring_jobs SET next_run_at = :next, updated_at = :now "
@@ -261,7 +261,7 @@ void Runner::advance_rules() {
 void Runner::renew_leases() {
   // Jobs this Runner is running now: a handler slower than the lease keeps its job.
   const long long until = now_ms() + lease_ms_;
-  app_.db->transaction([&](soci::session& sql) {
+  app_.db->transaction("jobs.renew_leases", [&](soci::session& sql) {
     sql << "UPDATE jobs SET locked_until = :until WHERE locked_by = :owner AND status = 'running'",
         soci::use(until), soci::use(owner_);
   });
@@ -303,7 +303,7 @@ std::optional<Runner::Claimed> Runner::claim() {
       ") RETURNING id, kind, payload, run_at, attempts, max_attempts, dedupe_key";
   std::optional<UncertainClaim> taken;
   try {
-    return app_.db->transaction([&](soci::session& sql) -> std::optional<Claimed> {
+    return app_.db->transaction("jobs.claim", [&](soci::session& sql) -> std::optional<Claimed> {
       soci::rowset<soci::row> rows = (sql.prepare << sql_text, soci::use(owner_), soci::use(until),
                                       soci::use(now), soci::use(now), soci::use(now), soci::use(limit));
       std::optional<Claimed> out;
@@ -358,7 +358,7 @@ void Runner::settle_uncertain_claims() {
 
 bool Runner::hand_back(std::int64_t id, int attempts) {
   const long long job_id = id;
-  return app_.db->transaction([&](soci::session& sql) {
+  return app_.db->transaction("jobs.hand_back", [&](soci::session& sql) {
     soci::statement st = (sql.prepare << "UPDATE jobs SET status = 'pending', locked_by = NULL, locked_until = NULL, "
                                          "attempts = attempts - 1 WHERE id = :id AND status = 'running' "
                                          "AND locked_by = :owner AND attempts = :attempts",
@@ -472,7 +472,7 @@ bool Runner::finish_done(const Claimed& c) {
   const long long now = now_ms();
   const long long id = c.job.id;
   const int attempts = c.job.attempt;
-  const bool ok = app_.db->transaction([&](soci::session& sql) {
+  const bool ok = app_.db->transaction("jobs.finish_done", [&](soci::session& sql) {
     // Conditional on the lease we took (owner and run number): if it expired and another
     // instance took the job over, this run does not get to mark it.
     soci::statement st =
@@ -498,7 +498,7 @@ bool Runner::finish_failed(const Claimed& c, const std::string& error) {
   const long long id = c.job.id;
   const int attempts = c.job.attempt;
   const std::string text = clip(error);
-  const bool ok = app_.db->transaction([&](soci::session& sql) {
+  const bool ok = app_.db->transaction("jobs.finish_failed", [&](soci::session& sql) {
     soci::statement st =
         (sql.prepare << "UPDATE jobs SET status = 'failed', finished_at = :now, locked_until = NULL, "
                         "last_error = :error WHERE id = :id AND status = 'running' AND locked_by = :owner "
@@ -523,7 +523,7 @@ bool Runner::finish_retry(const Claimed& c, const std::string& error, EpochMs ru
   const long long at = run_at;
   const std::string text = clip(error);
   auto update = [&](const char* status_sql) {
-    return app_.db->transaction([&](soci::session& sql) {
+    return app_.db->transaction("jobs.finish_retry", [&](soci::session& sql) {
       soci::statement st = (sql.prepare << std::string("UPDATE jobs SET ") + status_sql +
                                                ", run_at = :run_at, locked_until = NULL, last_error = :error "
                                                "WHERE id = :id AND status = 'running' AND locked_by = :owner "
@@ -542,7 +542,7 @@ bool Runner::finish_retry(const Claimed& c, const std::string& error, EpochMs ru
     // replaces this retry (the partial unique index allows only one pending job per key).
     const std::string superseded = clip("superseded by a newer job with the same dedupe key; last error: " + text);
     const long long now = now_ms();
-    ok = app_.db->transaction([&](soci::session& sql) {
+    ok = app_.db->transaction("jobs.supersede", [&](soci::session& sql) {
       soci::statement st = (sql.prepare << "UPDATE jobs SET status = 'cancelled', finished_at = :now, "
                                            "locked_until = NULL, last_error = :error WHERE id = :id AND "
                                            "status = 'running' AND locked_by = :owner AND attempts = :attempts",

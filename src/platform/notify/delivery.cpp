@@ -68,7 +68,7 @@ void DeliveryWorker::start() {
   // now; on SQLite, which runs a single instance, every lease is.
   const std::string me = app_.config.instance_id;
   const bool sqlite = app_.db->dialect() == db::Dialect::sqlite;
-  app_.db->transaction([&](soci::session& sql) {
+  app_.db->transaction("notify.take_back_leases", [&](soci::session& sql) {
     if (sqlite)
       sql << "UPDATE outbox SET status = 'pending', locked_by = NULL, locked_until = NULL WHERE status = 'sending'";
     else
@@ -157,7 +157,7 @@ void DeliveryWorker::settle_uncertain() {
     const int attempts = pending[i].attempts;
     try {
       // This worker is the only one of its instance, and it holds none of these mails in hand.
-      app_.db->transaction([&](soci::session& sql) {
+      app_.db->transaction("notify.settle_uncertain", [&](soci::session& sql) {
         sql << "UPDATE outbox SET status = 'pending', attempts = attempts - 1, locked_by = NULL, locked_until = NULL "
                "WHERE id = :id AND status = 'sending' AND locked_by = :me AND attempts = :attempts",
             soci::use(id), soci::use(me), soci::use(attempts);
@@ -185,7 +185,7 @@ std::size_t DeliveryWorker::run_once() {
   std::vector<Uncertain> taken;
   std::vector<Claimed> mails;
   try {
-    mails = app_.db->transaction([&](soci::session& sql) {
+    mails = app_.db->transaction("notify.claim_batch", [&](soci::session& sql) {
       std::vector<Claimed> out;
       soci::rowset<soci::row> rows =
           (sql.prepare << claim, soci::use(me), soci::use(until), soci::use(now), soci::use(now), soci::use(limit));
@@ -278,7 +278,7 @@ void DeliveryWorker::deliver(const Claimed& mail) {
     // A retry after a COMMIT that was lost finds the row already 'sent' by us: that is success too.
     bool recorded_before = false;
     record(mail, [&] {
-      app_.db->transaction([&](soci::session& sql) {
+      app_.db->transaction("notify.mark_sent", [&](soci::session& sql) {
         soci::statement st = (sql.prepare << "UPDATE outbox SET status = 'sent', sent_at = :now, last_error = NULL, "
                                              "data = :data, locked_by = NULL, locked_until = NULL "
                                              "WHERE id = :id AND status = 'sending' AND locked_by = :me",
@@ -302,7 +302,7 @@ void DeliveryWorker::deliver(const Claimed& mail) {
   const bool dead = result.outcome == Outcome::permanent || mail.attempts >= app_.config.mail_max_attempts;
   if (dead) {
     record(mail, [&] {
-      app_.db->transaction([&](soci::session& sql) {
+      app_.db->transaction("notify.mark_dead", [&](soci::session& sql) {
         soci::statement st = (sql.prepare << "UPDATE outbox SET status = 'dead', last_error = :err, data = :data, "
                                              "locked_by = NULL, locked_until = NULL "
                                              "WHERE id = :id AND status = 'sending' AND locked_by = :me",
@@ -319,7 +319,7 @@ void DeliveryWorker::deliver(const Claimed& mail) {
   std::uniform_real_distribution<double> jitter(0.0, 1.0);
   const long long next = now + backoff_ms(mail.attempts, app_.config.mail_backoff_ms, jitter(rng_));
   record(mail, [&] {
-    app_.db->transaction([&](soci::session& sql) {
+    app_.db->transaction("notify.schedule_retry", [&](soci::session& sql) {
       soci::statement st = (sql.prepare << "UPDATE outbox SET status = 'pending', next_attempt_at = :next, "
                                            "last_error = :err, locked_by = NULL, locked_until = NULL "
                                            "WHERE id = :id AND status = 'sending' AND locked_by = :me",
@@ -339,7 +339,7 @@ void DeliveryWorker::withdraw(const Claimed& mail) {
   const std::string me = app_.config.instance_id;
   const std::string why = "withdrawn: the recipient may not see health data now";
   record(mail, [&] {
-    app_.db->transaction([&](soci::session& sql) {
+    app_.db->transaction("notify.withdraw", [&](soci::session& sql) {
       sql << "UPDATE outbox SET status = 'dead', last_error = :err, locked_by = NULL, locked_until = NULL "
              "WHERE id = :id AND status = 'sending' AND locked_by = :me",
           soci::use(why), soci::use(mail.id), soci::use(me);
@@ -351,7 +351,7 @@ void DeliveryWorker::withdraw(const Claimed& mail) {
 void DeliveryWorker::release(long long id, int attempts) {
   const std::string me = app_.config.instance_id;
   try {
-    app_.db->transaction([&](soci::session& sql) {
+    app_.db->transaction("notify.release", [&](soci::session& sql) {
       sql << "UPDATE outbox SET status = 'pending', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
              "locked_by = NULL, locked_until = NULL WHERE id = :id AND status = 'sending' AND locked_by = :me "
              "AND attempts = :attempts",

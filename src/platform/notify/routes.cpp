@@ -69,7 +69,7 @@ void mount_notify(http::Router& router, App& app) {
     auto reminders = in.boolean("reminders");
     auto chat = in.boolean("chat");
     in.finish();
-    auto prefs = app.db->transaction([&](soci::session& sql) {
+    auto prefs = app.db->transaction("notify.update_preferences", [&](soci::session& sql) {
       const long long uid = p.user_id;
       const long long now = now_ms();
       int r = reminders.value_or(true) ? 1 : 0;
@@ -105,7 +105,7 @@ void mount_notify(http::Router& router, App& app) {
     ctx.require_role({Role::admin});
     if (!trim(ctx.request.body).empty()) JsonInput::parse(ctx.request.body).finish();
     const long long id = ctx.params.integer("id");
-    auto item = app.db->transaction([&](soci::session& sql) {
+    auto item = app.db->transaction("notify.retry_mail", [&](soci::session& sql) {
       const long long now = now_ms();
       std::string template_name, data;
       sql << "SELECT template, data FROM outbox WHERE id = :id AND status = 'dead'", soci::use(id),

@@ -7,6 +7,7 @@
 #include "platform/core/crypto.hpp"
 #include "platform/core/log.hpp"
 #include "platform/core/metrics.hpp"
+#include "platform/core/spawned.hpp"
 
 namespace medcore::realtime {
 
@@ -258,7 +259,7 @@ std::shared_ptr<EngineSession> Engine::Impl::create(eio::Transport transport, Re
     std::lock_guard lock(s->mu_);
     s->heartbeat_ = hb;
   }
-  asio::co_spawn(hb->timer.get_executor(), heartbeat(s, hb), asio::detached);
+  asio::co_spawn(hb->timer.get_executor(), heartbeat(s, hb), ReportFailure{"realtime.heartbeat"});
   {
     std::lock_guard lock(s->inbound);
     engine.handler_.on_open(s);
@@ -657,7 +658,18 @@ asio::awaitable<void> Engine::Impl::run_websocket(std::shared_ptr<EngineSession>
   auto writer_wake = std::make_shared<Waker>(ex, false);
   auto done = std::make_shared<Waker>(ex, true);
   auto finished = std::make_shared<bool>(false);
-  asio::co_spawn(ex, ws_writer(s, ws, *writer_wake, writer_wake, done, finished), asio::detached);
+  // A writer that fails is reported, and the reader is released: it waits for `finished`, and with
+  // nothing left to send the session is over (closing the socket ends the reader's read).
+  auto writer_failed = [s, &ws, done, finished](std::exception_ptr error) {
+    if (!error) return;
+    report_coroutine_failure("realtime.ws_writer", error, {{"sid", s->sid()}});
+    s->close_impl("server error", false);
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(ws).close(ignored);
+    *finished = true;
+    wake(done);
+  };
+  asio::co_spawn(ex, ws_writer(s, ws, *writer_wake, writer_wake, done, finished), std::move(writer_failed));
   metrics().open_websockets.fetch_add(1);
   std::string reason = "transport close";
   beast::flat_buffer frame;
