@@ -26,6 +26,7 @@
 #include "platform/http/server.hpp"
 #include "platform/jobs/cleanup.hpp"
 #include "platform/jobs/runner.hpp"
+#include "engines/ai/cli.hpp"
 #include "engines/ml/cli.hpp"
 #include "platform/notify/delivery.hpp"
 #include "platform/notify/routes.hpp"
@@ -294,6 +295,8 @@ int main(int argc, char** argv) {
   evaluate_cmd->require_subcommand(1);
   const auto tabular = ml::add_tabular_commands(train_cmd, evaluate_cmd);
   const auto skin = vision::add_skin_commands(train_cmd, evaluate_cmd);
+  // `ai ask` / `ai bench`: the AI engine from the command line.
+  const auto ai_cli = ai::add_ai_commands(&cli);
 
   // Development servers (`dev socketio-echo`, ...).
   auto* dev_cmd = cli.add_subcommand("dev", "Development servers and tools");
@@ -308,6 +311,7 @@ int main(int argc, char** argv) {
   try {
     if (auto rc = ml::run_tabular_command(*tabular)) return *rc;
     if (auto rc = vision::run_skin_command(*skin)) return *rc;
+    if (auto rc = ai::run_ai_command(*ai_cli)) return *rc;
     if (auto rc = realtime::run_dev_command(*dev)) return *rc;
     if (*version_cmd) {
       std::cout << "medcore " << MEDCORE_VERSION << "\n";
