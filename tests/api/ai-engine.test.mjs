@@ -91,7 +91,7 @@ async function ask(provider, server, extra = [], file = factsFile) {
   const model = provider === 'gemini' ? 'gemini-test' : 'local-test';
   const r = await runCli(env, ['ai', 'ask', '--task', 'health_advice', '--facts', file, '--provider', provider,
     '--base-url', server.base, '--model', model, '--retries', '2', '--backoff-base-ms', '10', '--backoff-max-ms', '2000',
-    '--timeout-ms', '5000', ...extra]);
+    ...(extra.includes('--timeout-ms') ? [] : ['--timeout-ms', '5000']), ...extra]);
   assert.equal(r.code, 0, `medcore ai ask exited ${r.code}: ${r.stderr}`);
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
   return { answer: lines[0], lines };
