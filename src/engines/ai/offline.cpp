@@ -45,6 +45,18 @@ std::string_view kind_words(ReadingKind k) {
   return {};
 }
 
+std::string_view unit_of(ReadingKind k) {
+  switch (k) {
+    case ReadingKind::blood_pressure: return "mmHg";
+    case ReadingKind::blood_glucose: return "mg/dL";
+    case ReadingKind::heart_rate: return "beats per minute";
+    case ReadingKind::body_weight: return "kg";
+    case ReadingKind::spo2: return "%";
+    case ReadingKind::body_temperature: return "°C";
+  }
+  return {};
+}
+
 // The longest window whose trend is not flat, so the summary mentions what actually moves.
 const Trend* moving_trend(const HealthFacts& f, ReadingKind kind, Direction* direction) {
   const Trend* best = nullptr;
@@ -67,7 +79,10 @@ bool any_of(std::optional<Category> c, std::initializer_list<Category> set) {
   return false;
 }
 
-bool older(AgeBand a) { return a == AgeBand::from_70_to_79 || a == AgeBand::from_80_to_89 || a == AgeBand::from_90 || a == AgeBand::from_60_to_69; }
+// WHO 2020 adds balance training from 65; the 60-69 band is told "from 65".
+bool older(AgeBand a) {
+  return a == AgeBand::from_60_to_69 || a == AgeBand::from_70_to_79 || a == AgeBand::from_80_to_89 || a == AgeBand::from_90;
+}
 
 class Composer {
  public:
@@ -106,7 +121,7 @@ class Composer {
       Direction d = Direction::stable;
       if (const auto* t = moving_trend(f_, r.kind, &d))
         s += " Over the last " + std::to_string(t->window_days) + " days it has been " + std::string(to_string(d)) +
-             " by about " + fixed(std::abs(t->slope_per_week), 1) + " a week.";
+             " by about " + fixed(std::abs(t->slope_per_week), 1) + " " + std::string(unit_of(r.kind)) + " a week.";
     }
     if (f_.bmi) s += (s.empty() ? "" : " ") + std::string("Your BMI is ") + fixed(*f_.bmi, 1) +
                      (f_.bmi_class ? " (" + std::string(describe(*f_.bmi_class)) + ")" : std::string()) + ".";
@@ -254,7 +269,8 @@ class Composer {
     std::string text =
         "Aim for 150 to 300 minutes of moderate activity a week (brisk walking, cycling), or 75 to 150 minutes of "
         "vigorous activity, plus muscle-strengthening on two or more days.";
-    if (older(f_.age_band)) text += " Add balance exercises on three or more days a week.";
+    if (f_.age_band == AgeBand::from_60_to_69) text += " From age 65, add balance exercises on three or more days a week.";
+    else if (older(f_.age_band)) text += " Add balance exercises on three or more days a week.";
     add(Area::activity, Urgency::routine, std::move(text), std::move(why));
   }
 
