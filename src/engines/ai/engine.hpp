@@ -1,13 +1,15 @@
 #pragma once
 // The one way to ask for AI text (docs/ARCHITECTURE.md, "AI engine").
 //
-//   ai::Engine engine(options, wording, ai::make_curl_client());
+//   ai::Engine engine(options, wording, ai::make_curl_client(), ai::load_api_key(options));
 //   ai::Answer a = engine.ask(ai::Task::health_advice, facts, {.caller = user_id_text});
 //
 // ask() BLOCKS for up to (1 + retries) × timeout plus the backoff waits: call it from a worker
-// thread (the general pool or a job), never from an I/O thread. It never throws for a provider's
-// failure: any failure, timeout, refusal, malformed or schema-violating answer, or an answer that
-// breaks the medication rail, gives the offline answer with fell_back = true and the reason.
+// thread (the general pool or a job), never from an I/O thread. Several threads may call it at
+// once (breaker, cache, limits and counters lock briefly; each request has its own curl handle).
+// It never throws for a provider's failure: any failure, timeout, refusal, malformed or
+// schema-violating answer, or an answer that breaks the medication rail, gives the offline answer
+// with fell_back = true and the reason.
 // Whatever the provider, the urgent message comes first when a reading is in an urgent category,
 // and every answer carries the disclaimer.
 #include <chrono>
