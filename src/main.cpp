@@ -5,6 +5,7 @@
 #include <iostream>
 #include <termios.h>
 
+#include "engines/ai/cli.hpp"
 #include "engines/ml/cli.hpp"
 #include "engines/vision/cli.hpp"
 #include "features/accounts/install.hpp"
@@ -261,6 +262,8 @@ int main(int argc, char** argv) {
   evaluate_cmd->require_subcommand(1);
   const auto tabular = ml::add_tabular_commands(train_cmd, evaluate_cmd);
   const auto skin = vision::add_skin_commands(train_cmd, evaluate_cmd);
+  // `ai ask` / `ai bench`: the AI engine from the command line.
+  const auto ai_cli = ai::add_ai_commands(&cli);
 
   // Development servers (`dev socketio-echo`, ...).
   auto* dev_cmd = cli.add_subcommand("dev", "Development servers and tools");
@@ -283,6 +286,7 @@ int main(int argc, char** argv) {
   try {
     if (auto rc = ml::run_tabular_command(*tabular)) return *rc;
     if (auto rc = vision::run_skin_command(*skin)) return *rc;
+    if (auto rc = ai::run_ai_command(*ai_cli)) return *rc;
     if (auto rc = realtime::run_dev_command(*dev)) return *rc;
     if (*config_cmd) {
       std::cout << (settings_format == "markdown" ? settings_markdown() : settings_text());
