@@ -35,6 +35,7 @@
 #include "engines/vision/cli.hpp"
 #include "platform/realtime/pg_adapter.hpp"
 #include "platform/realtime/server.hpp"
+#include "features/health/routes.hpp"
 #include "features/predictions/routes.hpp"
 #include "features/predictions/service.hpp"
 #include "features/skin/routes.hpp"
@@ -93,6 +94,7 @@ void mount_all(http::Router& router, App& app, std::shared_ptr<const predictions
   predictions::mount_predictions(router, app, std::move(models));
   chat::mount_chat(router, app, std::move(chat_hub));
   skin::mount_skin(router, app, std::move(skin_classifier));
+  health::mount(router, app);
 }
 
 int serve(Config config) {
