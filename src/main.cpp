@@ -36,6 +36,7 @@
 #include "platform/realtime/pg_adapter.hpp"
 #include "platform/realtime/server.hpp"
 #include "features/health/routes.hpp"
+#include "features/health/seed.hpp"
 #include "features/predictions/routes.hpp"
 #include "features/predictions/service.hpp"
 #include "features/skin/routes.hpp"
@@ -334,6 +335,7 @@ int main(int argc, char** argv) {
       if (accounts::seed_demo(app, std::cout)) {
         appointments::seed_demo(app, std::cout);
         chat::seed_demo(app, std::cout);
+        health::seed_demo(app, std::cout);
       }
       return 0;
     }
