@@ -1,5 +1,6 @@
 #include "features/health/seed.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
