@@ -2,10 +2,12 @@
 
 #include <date/tz.h>
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
+#include <stdexcept>
 
 #include "platform/core/crypto.hpp"
 

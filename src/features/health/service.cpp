@@ -75,7 +75,7 @@ json::value urgent_value(const std::optional<Urgent>& u) {
 json::object reading_json(const store::Row& row, std::string_view time_zone) {
   const auto& r = row.reading;
   const bool bp = r.kind == Kind::blood_pressure;
-  const Unit canonical = info(r.kind).canonical;
+  const Unit stored_unit = info(r.kind).canonical;
   json::object o;
   o["id"] = row.id;
   o["patient_id"] = row.patient_id;
@@ -83,8 +83,8 @@ json::object reading_json(const store::Row& row, std::string_view time_zone) {
   o["measured_at"] = iso8601(r.measured_at);
   o["local_date"] = iso_date(date::year_month_day{local_day(r.measured_at, time_zone)});
   o["code"] = coding(r.kind);
-  o["unit"] = to_string(canonical);
-  o["ucum"] = ucum(canonical);
+  o["unit"] = to_string(stored_unit);
+  o["ucum"] = ucum(stored_unit);
   o["value"] = bp ? json::value(nullptr) : json::value(tidy(r.value));
   o["systolic"] = bp ? json::value(tidy(r.systolic)) : json::value(nullptr);
   o["diastolic"] = bp ? json::value(tidy(r.diastolic)) : json::value(nullptr);
@@ -180,12 +180,6 @@ void tell_treating_doctors(soci::session& sql, std::int64_t patient_id) {
   }
 }
 
-// Stores nothing; answers what would be stored: the canonical reading of a valid entry with its day.
-Reading canonical_reading(const Entry& e) {
-  Reading r = canonical(e);
-  return r;
-}
-
 int parse_days(const std::optional<std::string>& text) {
   if (!text || text->empty()) return 30;
   for (int d : kSeriesDays)
@@ -259,7 +253,7 @@ json::object record(soci::session& sql, std::int64_t patient_id, const std::stri
   input.entry.measured_at = at.value_or(now);
   throw_if_invalid(input.entry, limits_for(patient, now));
 
-  const Reading r = canonical_reading(input.entry);
+  const Reading r = canonical(input.entry);
   const auto u = urgent(r);
   const auto id = store::insert(sql, patient_id, r, input.note, Source::manual, now);
   if (u) tell_treating_doctors(sql, patient_id);
@@ -319,7 +313,7 @@ json::object edit(soci::session& sql, std::int64_t patient_id, std::int64_t read
   if (old.kind != Kind::blood_glucose) e.context = context;
   throw_if_invalid(e, limits_for(patient, now));
 
-  const Reading r = canonical_reading(e);
+  const Reading r = canonical(e);
   const auto u = urgent(r);
   const bool was_urgent = urgent(old).has_value();
   if (!note_given) note = row->note;
@@ -559,7 +553,7 @@ json::object preview_import(soci::session& sql, std::int64_t patient_id, const s
     for (const auto& e : c.row.errors) errors.push_back(json::object{{"field", e.field}, {"message", e.message}});
     item["errors"] = std::move(errors);
     if (c.row.entry) {
-      const Reading r = canonical_reading(*c.row.entry);
+      const Reading r = canonical(*c.row.entry);
       store::Row shown{.id = 0, .patient_id = patient_id, .reading = r, .note = c.row.note, .source = Source::import,
                        .created_at = now, .updated_at = now};
       auto reading = reading_json(shown, patient.time_zone);
@@ -605,7 +599,7 @@ json::object commit_import(soci::session& sql, std::int64_t patient_id, const st
     }
     // Imported readings are history: they are stored and charted, but do not mail doctors (a file of
     // last month's readings is no emergency now). The preview shows which rows are urgent.
-    if (store::insert_imported(sql, patient_id, canonical_reading(*c.row.entry), c.row.note, c.row.key, now) != 0) {
+    if (store::insert_imported(sql, patient_id, canonical(*c.row.entry), c.row.note, c.row.key, now) != 0) {
       ++added;
     } else {
       ++already;  // a parallel commit of the same rows got there first
