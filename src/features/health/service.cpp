@@ -71,8 +71,9 @@ json::value urgent_value(const std::optional<Urgent>& u) {
   return json::object{{"reason", to_string(u->reason)}, {"message", u->message}, {"source", u->source}};
 }
 
-// One reading as every route answers it.
-json::object reading_json(const store::Row& row, std::string_view time_zone) {
+// One reading as every route answers it. A series gives the kind's coding once, not per reading
+// (`with_code` false): a year of blood pressure is 1,460 of them.
+json::object reading_json(const store::Row& row, std::string_view time_zone, bool with_code = true) {
   const auto& r = row.reading;
   const bool bp = r.kind == Kind::blood_pressure;
   const Unit stored_unit = info(r.kind).canonical;
@@ -82,7 +83,7 @@ json::object reading_json(const store::Row& row, std::string_view time_zone) {
   o["kind"] = to_string(r.kind);
   o["measured_at"] = iso8601(r.measured_at);
   o["local_date"] = iso_date(date::year_month_day{local_day(r.measured_at, time_zone)});
-  o["code"] = coding(r.kind);
+  if (with_code) o["code"] = coding(r.kind);
   o["unit"] = to_string(stored_unit);
   o["ucum"] = ucum(stored_unit);
   o["value"] = bp ? json::value(nullptr) : json::value(tidy(r.value));
@@ -391,7 +392,7 @@ json::object series(soci::session& sql, std::int64_t patient_id, const SeriesPar
   for (auto& row : rows) {
     row.reading.local_day = local_day(row.reading.measured_at, zone);
     readings.push_back(row.reading);
-    items.push_back(reading_json(row, zone));
+    items.push_back(reading_json(row, zone, false));
   }
   const Trend t = trend(kind, readings);
   json::array stats, shares;
