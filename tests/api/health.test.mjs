@@ -6,9 +6,11 @@
 // message in the answer, a value-free mail to the treating doctors only).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import {
-  startServer, api, assertProblem, signupPatient, signupDoctor, createAdmin, approveDoctor, count, readAudit,
-  readOutbox, errorFields, sql,
+  startServer, prepareEnv, api, assertProblem, signupPatient, signupDoctor, createAdmin, approveDoctor, count,
+  readAudit, readOutbox, errorFields, sql, login,
 } from './harness.mjs';
 
 const DAY = 86_400_000;
@@ -405,5 +407,36 @@ describe('doctors\' reads', () => {
     // The patient reads her own through the same route, unaudited.
     assert.equal((await api(server, 'GET', `/api/v1/patients/${ana.user.id}/health/readings`, { session: ana })).status, 200);
     assert.equal(audited().length, before + 2);
+  });
+});
+
+describe('demo data', () => {
+  it('seeds months of readings for every demo patient, one with a clearly rising blood pressure', async () => {
+    const e = await prepareEnv();
+    let demo;
+    try {
+      const r = await e.cli(['seed', '--demo']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /Demo health readings: \d+ for \d+ patients/);
+      const patients = fs.readFileSync(path.join(e.varDir, 'demo-credentials.txt'), 'utf8').split('\n')
+        .filter((l) => l.startsWith('patient ')).map((l) => l.split(' '));
+      assert.ok(patients.length >= 2);
+      demo = await startServer({ ctx: e });
+      const slopes = [];
+      for (const [, email, password] of patients) {
+        const who = await login(demo, email, password);
+        const s = await api(demo, 'GET', '/api/v1/health/series?kind=blood_pressure&days=90', { session: who });
+        assert.equal(s.status, 200, s.text);
+        assert.ok(s.json.readings.length > 120, `${email}: ${s.json.readings.length} readings in 90 days`);
+        assert.ok(s.json.home_blood_pressure.count >= 8, JSON.stringify(s.json.home_blood_pressure));
+        const sys = s.json.trend.series.find((x) => x.name === 'systolic').slope_per_week;
+        slopes.push(sys.value > 2 * sys.standard_error ? sys.value : 0);
+      }
+      assert.ok(slopes[0] > 0.5, `the first demo patient's systolic rises: ${slopes}`);
+      assert.equal(slopes.slice(1).filter((x) => x > 0.5).length, 0, `only the first rises: ${slopes}`);
+    } finally {
+      if (demo) await demo.stop();
+      await e.dropDatabase();
+    }
   });
 });

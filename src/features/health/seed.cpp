@@ -69,7 +69,7 @@ void seed_demo(App& app, std::ostream& out) {
         const double progress = static_cast<double>(kDays - d) / kDays;  // 0 → 1 over the window
         const double drift = rising ? 16.0 * progress : 0.0;
         for (const int minute : {7 * 60 + 10, 21 * 60 + 5}) {
-          if (noise.uniform() < 0.12) continue;  // a missed measurement now and then
+          if (noise.uniform() < 0.06) continue;  // a missed measurement now and then
           const EpochMs at = midnight + (minute + static_cast<int>(noise.uniform() * 25)) * 60'000LL;
           const double sys = std::round(base_sys + drift + noise.normal(6));
           const double dia = std::round(std::min(sys - 25, base_dia + drift * 0.5 + noise.normal(4)));
