@@ -77,7 +77,12 @@ TEST(HealthCsv, LocalDaysAndTheirFirstInstant) {
 }
 
 TEST(HealthCsv, ImportKeysDependOnTheMeasurementOnly) {
-  Entry a{.kind = Kind::blood_pressure, .unit = Unit::mmhg, .systolic = 120.0, .diastolic = 80.0, .measured_at = 1000};
+  Entry a;
+  a.kind = Kind::blood_pressure;
+  a.unit = Unit::mmhg;
+  a.systolic = 120.0;
+  a.diastolic = 80.0;
+  a.measured_at = 1000;
   Entry b = a;
   EXPECT_EQ(import_key(a), import_key(b));
   EXPECT_EQ(import_key(a).size(), 64u);
@@ -118,7 +123,7 @@ TEST(HealthCsv, ChecksEveryRowAndNamesItsErrors) {
 }
 
 TEST(HealthCsv, WholeFileProblemsAreOneErrorOnCsv) {
-  const Limits limits{.now = at("2026-12-01T00:00:00Z")};
+  const Limits limits{.now = at("2026-12-01T00:00:00Z"), .date_of_birth = std::nullopt};
   for (const char* csv : {"", "when,what\n1,2\n", "kind\nheart_rate\n"}) {
     try {
       read_import(csv, "UTC", limits);

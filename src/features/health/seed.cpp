@@ -64,6 +64,13 @@ void seed_demo(App& app, std::ostream& out) {
         store::insert(sql, patient->id, canonical(e), std::nullopt, Source::manual, now);
         ++total;
       };
+      auto entry = [](Kind kind, Unit unit, EpochMs at) {
+        Entry e;
+        e.kind = kind;
+        e.unit = unit;
+        e.measured_at = at;
+        return e;
+      };
       for (int d = kDays; d >= 0; --d) {
         const EpochMs midnight = start_of_local_day(today - date::days(d), patient->time_zone);
         const double progress = static_cast<double>(kDays - d) / kDays;  // 0 → 1 over the window
@@ -73,19 +80,28 @@ void seed_demo(App& app, std::ostream& out) {
           const EpochMs at = midnight + (minute + static_cast<int>(noise.uniform() * 25)) * 60'000LL;
           const double sys = std::round(base_sys + drift + noise.normal(6));
           const double dia = std::round(std::min(sys - 25, base_dia + drift * 0.5 + noise.normal(4)));
-          insert(Entry{.kind = Kind::blood_pressure, .unit = Unit::mmhg, .systolic = sys, .diastolic = dia,
-                       .pulse = std::round(68 + noise.normal(5)), .measured_at = at});
+          Entry bp = entry(Kind::blood_pressure, Unit::mmhg, at);
+          bp.systolic = sys;
+          bp.diastolic = dia;
+          bp.pulse = std::round(68 + noise.normal(5));
+          insert(bp);
         }
-        if (d % 3 == 0)
-          insert(Entry{.kind = Kind::body_weight, .unit = Unit::kg,
-                       .value = round1(base_weight + (rising ? 1.5 * progress : 0) + noise.normal(0.4)),
-                       .measured_at = midnight + (7 * 60 + 2) * 60'000LL});
-        if (d % 2 == 0)
-          insert(Entry{.kind = Kind::heart_rate, .unit = Unit::per_min, .value = std::round(66 + noise.normal(6)),
-                       .measured_at = midnight + (12 * 60 + 30) * 60'000LL});
-        if (glucose)
-          insert(Entry{.kind = Kind::blood_glucose, .unit = Unit::mg_dl, .value = std::round(104 + noise.normal(8)),
-                       .context = GlucoseContext::fasting, .measured_at = midnight + (6 * 60 + 50) * 60'000LL});
+        if (d % 3 == 0) {
+          Entry w = entry(Kind::body_weight, Unit::kg, midnight + (7 * 60 + 2) * 60'000LL);
+          w.value = round1(base_weight + (rising ? 1.5 * progress : 0) + noise.normal(0.4));
+          insert(w);
+        }
+        if (d % 2 == 0) {
+          Entry hr = entry(Kind::heart_rate, Unit::per_min, midnight + (12 * 60 + 30) * 60'000LL);
+          hr.value = std::round(66 + noise.normal(6));
+          insert(hr);
+        }
+        if (glucose) {
+          Entry g = entry(Kind::blood_glucose, Unit::mg_dl, midnight + (6 * 60 + 50) * 60'000LL);
+          g.value = std::round(104 + noise.normal(8));
+          g.context = GlucoseContext::fasting;
+          insert(g);
+        }
       }
       ++patients_seeded;
     }
