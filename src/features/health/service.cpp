@@ -101,10 +101,15 @@ json::object reading_json(const store::Row& row, std::string_view time_zone, boo
   return o;
 }
 
-// A number field of a JSON body: absent and null are nullopt; anything but a finite number fails.
-std::optional<double> number_field(JsonInput& in, std::string_view field) {
+// A number field of a JSON body: absent is nullopt; anything but a finite number fails, and so does an
+// explicit null unless the field may be cleared (`nullable`: then null is nullopt too).
+std::optional<double> number_field(JsonInput& in, const json::object& body, std::string_view field,
+                                   bool nullable = false) {
   const auto* v = in.raw(field);
-  if (!v) return std::nullopt;
+  if (!v) {
+    if (!nullable && body.contains(field)) in.fail(std::string(field), "must be a number");
+    return std::nullopt;
+  }
   if (!v->is_number()) {
     in.fail(std::string(field), "must be a number");
     return std::nullopt;
@@ -131,12 +136,7 @@ struct Input {
 
 template <class E, class Parse>
 std::optional<E> enum_field(JsonInput& in, std::string_view field, Parse parse, const std::string& allowed, bool required) {
-  if (!in.present(field)) {
-    if (required) in.fail(std::string(field), "is required");
-    in.raw(field);  // mark as seen
-    return std::nullopt;
-  }
-  auto text = in.text(field, TextRule{.required = required, .min = 1, .max = 40});
+  auto text = in.text(field, TextRule{.required = required, .min = 1, .max = 40});  // null is refused here too
   if (!text) return std::nullopt;
   auto v = parse(*text);
   if (!v) in.fail(std::string(field), "must be one of: " + allowed);
@@ -155,10 +155,6 @@ std::string context_list() {
 }
 
 std::optional<EpochMs> instant_field(JsonInput& in, std::string_view field) {
-  if (!in.present(field)) {
-    in.raw(field);
-    return std::nullopt;
-  }
   auto text = in.text(field, TextRule{.required = false, .min = 1, .max = 40});
   if (!text) return std::nullopt;
   auto t = parse_iso8601(*text);
@@ -235,14 +231,15 @@ json::value guideline_value(std::optional<Guideline> g) {
 
 json::object record(soci::session& sql, std::int64_t patient_id, const std::string& body, EpochMs now) {
   const auto patient = patient_or_forbidden(sql, patient_id);
-  auto in = JsonInput::parse(body);
+  const auto object = parse_json_object(body, 8);
+  JsonInput in(object);
   Input input;
   auto kind = enum_field<Kind>(in, "kind", parse_kind, kind_list(), true);
   auto unit = enum_field<Unit>(in, "unit", parse_unit, unit_list(), false);
-  input.entry.value = number_field(in, "value");
-  input.entry.systolic = number_field(in, "systolic");
-  input.entry.diastolic = number_field(in, "diastolic");
-  input.entry.pulse = number_field(in, "pulse");
+  input.entry.value = number_field(in, object, "value");
+  input.entry.systolic = number_field(in, object, "systolic");
+  input.entry.diastolic = number_field(in, object, "diastolic");
+  input.entry.pulse = number_field(in, object, "pulse");
   input.entry.context = enum_field<GlucoseContext>(in, "context", parse_glucose_context, context_list(), false);
   auto at = instant_field(in, "measured_at");
   input.note = note_field(in);
@@ -273,14 +270,14 @@ json::object edit(soci::session& sql, std::int64_t patient_id, std::int64_t read
   JsonInput in(object);
   // An explicit null clears an optional field (note, pulse); absent leaves it as it is.
   const auto given = [&](std::string_view field) { return object.contains(field); };
-  if (in.present("kind")) in.fail("kind", "cannot be changed: delete the reading and record a new one");
+  if (given("kind")) in.fail("kind", "cannot be changed: delete the reading and record a new one");
   in.raw("kind");
   auto unit = enum_field<Unit>(in, "unit", parse_unit, unit_list(), false);
-  const auto value = number_field(in, "value");
-  const auto systolic = number_field(in, "systolic");
-  const auto diastolic = number_field(in, "diastolic");
+  const auto value = number_field(in, object, "value");
+  const auto systolic = number_field(in, object, "systolic");
+  const auto diastolic = number_field(in, object, "diastolic");
   const bool pulse_given = given("pulse");
-  const auto pulse = number_field(in, "pulse");
+  const auto pulse = number_field(in, object, "pulse", true);
   const auto context = enum_field<GlucoseContext>(in, "context", parse_glucose_context, context_list(), false);
   const auto at = instant_field(in, "measured_at");
   const bool note_given = given("note");
@@ -468,7 +465,8 @@ struct ImportInput {
 };
 
 ImportInput import_input(const std::string& body, bool with_lines) {
-  auto in = JsonInput::parse(body);
+  const auto object = parse_json_object(body, 8);
+  JsonInput in(object);
   ImportInput out;
   const auto* csv = in.raw("csv");
   if (!csv) {
@@ -479,7 +477,9 @@ ImportInput import_input(const std::string& body, bool with_lines) {
     out.csv = std::string(csv->as_string());
   }
   if (with_lines) {
-    if (const auto* lines = in.raw("lines")) {
+    const auto* lines = in.raw("lines");
+    if (!lines && object.contains("lines")) in.fail("lines", "must be a list of line numbers");
+    if (lines) {
       if (!lines->is_array()) {
         in.fail("lines", "must be a list of line numbers");
       } else {
