@@ -15,6 +15,8 @@
 #include "features/care/install.hpp"
 #include "features/chat/install.hpp"
 #include "features/chat/seed.hpp"
+#include "features/health/install.hpp"
+#include "features/health/seed.hpp"
 #include "features/predictions/install.hpp"
 #include "features/skin/install.hpp"
 #include "platform/app/app.hpp"
@@ -89,6 +91,7 @@ void install_all(Installer& in) {
   predictions::install(in);
   chat::install(in, accounts);  // logouts and suspensions close chat sockets
   skin::install(in);
+  health::install(in);
 }
 
 int serve(Config config) {
@@ -316,6 +319,7 @@ int main(int argc, char** argv) {
       if (accounts::seed_demo(app, std::cout)) {
         appointments::seed_demo(app, std::cout);
         chat::seed_demo(app, std::cout);
+        health::seed_demo(app, std::cout);
       }
       return 0;
     }

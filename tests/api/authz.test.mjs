@@ -38,6 +38,7 @@ const LESION_JPEG = fs.readFileSync(process.env.MEDCORE_HAM10000_IMAGES
   ? path.join(process.env.MEDCORE_HAM10000_IMAGES, 'ISIC_0024306.jpg')
   : path.join(REPO_ROOT, '..', 'shared', 'datasets', 'skin_lesions_ham10000', 'images_200x150', 'ISIC_0024306.jpg'));
 const imageBody = (opts) => (opts.image ? { raw: LESION_JPEG, headers: { 'content-type': 'image/jpeg' } } : {});
+const HEALTH_CSV = 'measured_at,kind,value,unit\n2026-01-05T08:00:00Z,heart_rate,64,per_min\n';
 const DIABETES = { pregnancies: 1, glucose: 120, blood_pressure: 70, bmi: 27.5, diabetes_pedigree_function: 0.4, age: 40 };
 // The suspended doctor is asked about their own appointment and conversation; everyone else about `approved`'s.
 const own = (T, role) => (role === 'suspended' ? T.sus : T);
@@ -106,6 +107,17 @@ const ROUTES = [
   ['GET', '/api/v1/patients/{id}/skin-analyses', (t) => `/api/v1/patients/${t.patientId}/skin-analyses`, null, patientOrTreatingDoctor(200)],
   ['GET', '/api/v1/skin/model', () => '/api/v1/skin/model', null, anyone(200)],
   ['GET', '/api/v1/skin/model/card', () => '/api/v1/skin/model/card', null, anyone(200)],
+  // Health readings: the patient's own (`healthReading`, `healthToDelete` made in the fixtures).
+  ['POST', '/api/v1/health/readings', () => '/api/v1/health/readings', () => ({ kind: 'heart_rate', value: 70 }), patientOnly(201)],
+  ['GET', '/api/v1/health/readings', () => '/api/v1/health/readings', null, patientOnly(200)],
+  ['PATCH', '/api/v1/health/readings/{id}', (t) => `/api/v1/health/readings/${t.healthReading}`, () => ({ value: 72 }), { ...patientOnly(200), other: 404 }],
+  ['DELETE', '/api/v1/health/readings/{id}', (t) => `/api/v1/health/readings/${t.healthToDelete}`, null, { ...patientOnly(204), other: 404 }],
+  ['GET', '/api/v1/health/series', () => '/api/v1/health/series?kind=heart_rate&days=7', null, patientOnly(200)],
+  ['GET', '/api/v1/health/export', () => '/api/v1/health/export', null, patientOnly(200)],
+  ['POST', '/api/v1/health/imports/preview', () => '/api/v1/health/imports/preview', () => ({ csv: HEALTH_CSV }), patientOnly(200)],
+  ['POST', '/api/v1/health/imports', () => '/api/v1/health/imports', () => ({ csv: HEALTH_CSV }), patientOnly(200)],
+  ['GET', '/api/v1/patients/{id}/health/readings', (t) => `/api/v1/patients/${t.patientId}/health/readings`, null, patientOrTreatingDoctor(200)],
+  ['GET', '/api/v1/patients/{id}/health/series', (t) => `/api/v1/patients/${t.patientId}/health/series?kind=heart_rate`, null, patientOrTreatingDoctor(200)],
   // Chat: the conversation is between `patient` and `approved` (`suspended` has one with `patient` too).
   ['GET', '/api/v1/conversations', () => '/api/v1/conversations', null, { anon: 401, patient: 200, other: 200, ...notApproved, approved: 200, admin: 403 }],
   ['POST', '/api/v1/conversations', () => '/api/v1/conversations', (role, t) => (isDoctor(role) ? { patient_id: t.patientId } : { doctor_id: t.approvedId }),
@@ -182,6 +194,13 @@ async function fixtures(mode) {
   const skin = await api(server, 'POST', '/api/v1/skin/analyses', { session: people.patient, ...imageBody({ image: true }) });
   assert.equal(skin.status, 201, skin.text);
   t.skinAnalysis = skin.json.id;
+  const reading = async () => {
+    const r = await api(server, 'POST', '/api/v1/health/readings', { session: people.patient, body: { kind: 'heart_rate', value: 66 } });
+    assert.equal(r.status, 201, r.text);
+    return r.json.reading.id;
+  };
+  t.healthReading = await reading();
+  t.healthToDelete = await reading();
   // Suspended last: everything above was theirs while they were approved.
   await review(people.suspended.user.id, 'suspend', { reason: 'Complaints under review.' });
   for (const [role, p] of Object.entries(people)) {

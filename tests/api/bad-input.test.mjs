@@ -11,6 +11,7 @@ import { openapi, conforms } from './support/contract.mjs';
 
 const PAYLOADS = ["' OR 1=1 --", '<script>alert(1)</script>', '"; DROP TABLE users; --'];
 const DAY = 86_400_000;
+const HEALTH_CSV = 'measured_at,kind,value,unit\n2026-01-05T08:00:00Z,heart_rate,64,per_min\n';
 
 let server;
 const S = {};
@@ -80,6 +81,17 @@ const FIXTURES = {
       base: () => ({ gender: 'Male', age: 67, hypertension: 0, heart_disease: 1, ever_married: 'Yes', work_type: 'Private', residence_type: 'Urban', avg_glucose_level: 228.69, bmi: 36.6, smoking_status: 'formerly smoked' }),
     },
   ],
+  // Health readings: a glucose reading of the patient's (made in before()) to edit; a small import file.
+  recordHealthReading: [{
+    session: 'patient',
+    base: () => ({ kind: 'blood_glucose', value: 5.4, unit: 'mmol_l', context: 'fasting', measured_at: new Date(Date.now() - DAY).toISOString(), note: 'Before breakfast' }),
+  }],
+  editHealthReading: [{
+    session: 'patient', path: () => `/api/v1/health/readings/${T.healthReading}`,
+    base: () => ({ value: 5.6, unit: 'mmol_l', context: 'fasting', note: 'Corrected' }),
+  }],
+  previewHealthImport: [{ session: 'patient', base: () => ({ csv: HEALTH_CSV }) }],
+  commitHealthImport: [{ session: 'patient', base: () => ({ csv: HEALTH_CSV, lines: [2] }) }],
   startConversation: [{
     session: 'patient', base: () => ({ doctor_id: T.approvedDoctor }),
     lenient: { doctor_id: 'an id with no approved doctor is 404 not-found' },
@@ -287,6 +299,9 @@ before(async () => {
   const msg = await api(server, 'POST', `/api/v1/conversations/${T.conversation}/messages`, { session: S.patient, body: { text: 'First', client_message_id: 'first' } });
   assert.equal(msg.status, 201, msg.text);
   T.message = msg.json.id;
+  const reading = await api(server, 'POST', '/api/v1/health/readings', { session: S.patient, body: { kind: 'blood_glucose', value: 100, context: 'fasting' } });
+  assert.equal(reading.status, 201, reading.text);
+  T.healthReading = reading.json.reading.id;
 });
 after(async () => {
   if (server) {

@@ -16,6 +16,7 @@
 #include <optional>
 #include <regex>
 #include <set>
+#include <span>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -26,6 +27,7 @@
 #include "engines/vision/skin_classes.hpp"
 #include "features/accounts/model.hpp"
 #include "features/appointments/model.hpp"
+#include "features/health/model.hpp"
 #include "features/skin/model.hpp"
 #include "platform/core/roles.hpp"
 #include "platform/jobs/model.hpp"
@@ -64,6 +66,14 @@ void expect_round_trip(const std::array<E, N>& all, std::optional<E> (*parse)(st
 
 template <typename E, std::size_t N>
 Names names_of(const std::array<E, N>& all) {
+  Names out;
+  for (E v : all) out.emplace_back(to_string(v));
+  return out;
+}
+
+// The health model lists its values as spans (its round trips are in health_model_test.cpp).
+template <typename E>
+Names names_of(std::span<const E> all) {
   Names out;
   for (E v : all) out.emplace_back(to_string(v));
   return out;
@@ -147,6 +157,10 @@ TEST(StoredEnums, MigrationCheckListsNameExactlyTheEnumsValues) {
       {"predictions.band", strings(medcore::ml::risk_bands)},
       {"skin_analyses.predicted_class", strings(medcore::vision::skin_class_codes)},
       {"skin_analyses.urgency", urgencies},
+      {"health_readings.kind", names_of(medcore::health::all_kinds())},
+      {"health_readings.entered_unit", names_of(medcore::health::all_units())},
+      {"health_readings.glucose_context", names_of(medcore::health::all_glucose_contexts())},
+      {"health_readings.source", names_of(medcore::health::all_sources())},
   };
 
   const auto found = check_lists();

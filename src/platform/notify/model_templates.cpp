@@ -17,6 +17,7 @@
 //   appointment_rescheduled      name, with_name, previous_starts_at, starts_at, appointment_id
 //   appointment_reminder         name, with_name, starts_at, appointment_id
 //   chat_message                 name, sender_name, preview (the first characters), conversation_id
+//   health_reading_attention     name, patient_id (no values, no condition: the doctor opens medcore)
 //   order_confirmed              name, order_id, total (formatted, e.g. "USD 12.40"),
 //                                items: [{name, quantity, price}]
 //   diagnostic_booking_confirmed name, test_name, center_name, starts_at, booking_id
@@ -208,6 +209,17 @@ You can switch these reminders off in your settings: {{public_url}}/settings/not
 <p>a reminder of your appointment with <strong>{{with_name}}</strong> on <strong>{{starts_at}}</strong>.</p>
 <p><a href="{{public_url}}/appointments/{{appointment_id}}">See the appointment</a></p>
 <p style="font-size: 0.85em;"><a href="{{public_url}}/settings/notifications">Switch these reminders off</a></p>
+)"}},
+      {"health_reading_attention",
+       {"A patient's reading needs your attention",
+        R"(Hello {{name}},
+
+one of your patients recorded a reading that needs attention. Please open medcore to see it:
+{{public_url}}/patients/{{patient_id}}/health
+)",
+        R"(<p>Hello {{name}},</p>
+<p>one of your patients recorded a reading that needs attention.</p>
+<p><a href="{{public_url}}/patients/{{patient_id}}/health">Open medcore to see it</a></p>
 )"}},
       {"chat_message",
        {"New message from {{sender_name}}",

@@ -23,6 +23,7 @@ inline constexpr std::string_view kCategorySecurity = "security";          // pa
 inline constexpr std::string_view kCategoryAppointments = "appointments";  // confirmed / cancelled
 inline constexpr std::string_view kCategoryReminder = "appointments.reminder";  // optional ("reminders")
 inline constexpr std::string_view kCategoryChat = "chat";                  // optional ("chat")
+inline constexpr std::string_view kCategoryHealth = "health";              // an urgent reading, to treating doctors
 inline constexpr std::string_view kCategoryOrders = "orders";
 inline constexpr std::string_view kCategoryDiagnostics = "diagnostics";
 
@@ -35,7 +36,8 @@ constexpr bool is_optional_category(std::string_view category) {
 // goes only to a recipient who may see health data (may_receive_health_data), checked when it is
 // queued and again just before it is sent — a doctor suspended in between gets nothing.
 constexpr bool carries_health_data(std::string_view category) {
-  return category == kCategoryChat || category == kCategoryAppointments || category == kCategoryReminder;
+  return category == kCategoryChat || category == kCategoryAppointments || category == kCategoryReminder ||
+         category == kCategoryHealth;
 }
 
 // Whether a mail of `category` goes to a user with these preferences.
