@@ -6,6 +6,8 @@
 #include <termios.h>
 
 #include "engines/ai/cli.hpp"
+#include "engines/ai/engine.hpp"
+#include "engines/ai/http_client.hpp"
 #include "engines/ml/cli.hpp"
 #include "engines/vision/cli.hpp"
 #include "features/accounts/install.hpp"
@@ -78,10 +80,78 @@ App open_app(Config config) {
   return app;
 }
 
+// The server's MEDCORE_AI_* settings as the engine's options (ranges checked again by the engine:
+// std::invalid_argument stops the start).
+ai::Options ai_options(const Config& c) {
+  ai::Options o;
+  const auto provider = ai::parse_provider(c.ai_provider);
+  if (!provider) throw std::invalid_argument("MEDCORE_AI_PROVIDER must be offline, gemini or openai");
+  o.provider = *provider;
+  o.base_url = c.ai_base_url;
+  o.model = c.ai_model;
+  o.api_key_env = c.ai_api_key_env;
+  o.api_key_file = c.ai_api_key_file;
+  o.timeout = std::chrono::milliseconds(c.ai_timeout_ms);
+  o.retries = c.ai_retries;
+  o.backoff_base = std::chrono::milliseconds(c.ai_backoff_base_ms);
+  o.backoff_max = std::chrono::milliseconds(c.ai_backoff_max_ms);
+  o.daily_limit_per_user = c.ai_daily_limit;
+  o.breaker_failures = c.ai_breaker_failures;
+  o.breaker_open_for = std::chrono::milliseconds(c.ai_breaker_open_ms);
+  o.cache_entries = static_cast<std::size_t>(c.ai_cache_entries);
+  o.cache_ttl = std::chrono::seconds(c.ai_cache_ttl_s);
+  return ai::resolved(o);
+}
+
+// The one AI engine of this process. Offline needs no HTTP client and no key.
+std::unique_ptr<ai::Engine> make_ai_engine(const Config& c) {
+  auto options = ai_options(c);
+  if (options.provider == ai::Provider::offline) return std::make_unique<ai::Engine>(options, ai::Wording{}, nullptr, "");
+  auto key = ai::load_api_key(options);
+  return std::make_unique<ai::Engine>(options, ai::Wording{}, ai::make_curl_client(), std::move(key));
+}
+
+// Today's engine counters per provider on /metrics (the engine keeps them per UTC day, in memory:
+// gauges, not counters, because they start again at midnight and at a restart).
+void render_ai_metrics(const ai::Engine& engine, std::string& out) {
+  const auto days = engine.counters();
+  if (days.empty()) return;
+  const std::string today = days.back().day;
+  auto series = [&](std::string_view name, std::string_view help, auto value) {
+    out += "# HELP medcore_ai_" + std::string(name) + " " + std::string(help) + "\n";
+    out += "# TYPE medcore_ai_" + std::string(name) + " gauge\n";
+    for (const auto& d : days)
+      if (d.day == today) value(d);
+  };
+  auto line = [&](std::string_view name, const ai::ProviderDay& d, double v, std::string extra = {}) {
+    out += "medcore_ai_" + std::string(name) + "{provider=\"" + d.provider + "\"" + extra + "} " +
+           std::to_string(v) + "\n";
+  };
+  series("questions_today", "AI questions asked today (UTC), per configured provider.",
+         [&](const auto& d) { line("questions_today", d, static_cast<double>(d.questions)); });
+  series("calls_today", "HTTP requests to the AI provider today, retries included.",
+         [&](const auto& d) { line("calls_today", d, static_cast<double>(d.calls)); });
+  series("failures_today", "AI provider requests today that gave no usable answer.",
+         [&](const auto& d) { line("failures_today", d, static_cast<double>(d.failures)); });
+  series("fallbacks_today", "AI answers today that are the offline one although another provider was configured, by reason.",
+         [&](const auto& d) {
+           for (const auto& [reason, n] : d.fallbacks_by_reason)
+             line("fallbacks_today", d, static_cast<double>(n), ",reason=\"" + reason + "\"");
+         });
+  series("latency_ms_max_today", "The longest wait for an AI answer today, ms.",
+         [&](const auto& d) { line("latency_ms_max_today", d, d.latency_ms_max); });
+  series("latency_ms_sum_today", "The summed waits for AI answers today, ms (divide by questions for the mean).",
+         [&](const auto& d) { line("latency_ms_sum_today", d, d.latency_ms_total); });
+  series("tokens_today", "Tokens the AI provider reported today, by direction.", [&](const auto& d) {
+    line("tokens_today", d, static_cast<double>(d.tokens_in), ",direction=\"in\"");
+    line("tokens_today", d, static_cast<double>(d.tokens_out), ",direction=\"out\"");
+  });
+}
+
 // Every platform part with routes and every feature, in this order, for the server and for
 // `medcore routes` (docs/ARCHITECTURE.md, "How a feature installs itself"). A new feature adds its
 // line here.
-void install_all(Installer& in) {
+void install_all(Installer& in, ai::Engine& engine) {
   ops::install(in);
   care::install(in);  // before anything can queue mail: notify asks it who may read health data
   const auto accounts = accounts::install(in);
@@ -91,14 +161,18 @@ void install_all(Installer& in) {
   predictions::install(in);
   chat::install(in, accounts);  // logouts and suspensions close chat sockets
   skin::install(in);
-  health::install(in);
+  health::install(in, engine);  // health advice asks the one AI engine
 }
 
 int serve(Config config) {
   // A bad MEDCORE_PUBLIC_URL or MEDCORE_ALLOWED_ORIGINS stops the start here, before anything opens.
   auto origins = http::OriginPolicy::from_config(config);
+  // A bad MEDCORE_AI_* setting or an unreadable key file stops the start too. The engine outlives
+  // the server and the pools: a worker may be asking it until they stop.
+  const auto ai_engine = make_ai_engine(config);
   App app = open_app(std::move(config));
   const auto& c = app.config;
+  metrics().section([&engine = *ai_engine](std::string& out) { render_ai_metrics(engine, out); });
 
   WorkerPool general("general", c.workers, c.worker_queue);
   WorkerPool hashing("auth", c.hash_workers, c.worker_queue);
@@ -174,7 +248,7 @@ int serve(Config config) {
   // Declared after the HTTP server: the Socket.IO server it may make, and its sessions, go first.
   Installer installer(app, router, Pools{general, hashing, inference}, server, job_runner.get(),
                       std::move(socket_adapter));
-  install_all(installer);
+  install_all(installer, *ai_engine);
 
   server.bind();
   log::info("listening", {{"address", host + ":" + std::to_string(server.port())},
@@ -304,7 +378,8 @@ int main(int argc, char** argv) {
       App app{config, nullptr};
       http::Router router;
       Installer installer(app, router);
-      install_all(installer);
+      ai::Engine offline(ai::resolved({}), ai::Wording{}, nullptr, "");
+      install_all(installer, offline);
       for (const auto& r : router.routes()) std::cout << r->method << " " << r->pattern << "\n";
       return 0;
     }

@@ -116,6 +116,11 @@ const ROUTES = [
   ['GET', '/api/v1/health/export', () => '/api/v1/health/export', null, patientOnly(200)],
   ['POST', '/api/v1/health/imports/preview', () => '/api/v1/health/imports/preview', () => ({ csv: HEALTH_CSV }), patientOnly(200)],
   ['POST', '/api/v1/health/imports', () => '/api/v1/health/imports', () => ({ csv: HEALTH_CSV }), patientOnly(200)],
+  // The advisor: a patient's own advice (offline here), and the administrator's provider switch.
+  ['POST', '/api/v1/health/advice', () => '/api/v1/health/advice', () => ({}), patientOnly(201)],
+  ['GET', '/api/v1/health/advice', () => '/api/v1/health/advice', null, patientOnly(200)],
+  ['GET', '/api/v1/admin/ai', () => '/api/v1/admin/ai', null, adminOnly(200)],
+  ['PUT', '/api/v1/admin/ai', () => '/api/v1/admin/ai', () => ({ enabled: false }), adminOnly(200)],
   ['GET', '/api/v1/patients/{id}/health/readings', (t) => `/api/v1/patients/${t.patientId}/health/readings`, null, patientOrTreatingDoctor(200)],
   ['GET', '/api/v1/patients/{id}/health/series', (t) => `/api/v1/patients/${t.patientId}/health/series?kind=heart_rate`, null, patientOrTreatingDoctor(200)],
   // Chat: the conversation is between `patient` and `approved` (`suspended` has one with `patient` too).

@@ -50,6 +50,7 @@ std::string_view to_string(Fallback f) {
     case Fallback::malformed_json: return "malformed_json";
     case Fallback::schema_violation: return "schema_violation";
     case Fallback::medication_advice: return "medication_advice";
+    case Fallback::not_enabled: return "not_enabled";
   }
   return "?";
 }

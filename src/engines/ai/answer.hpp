@@ -44,6 +44,7 @@ enum class Fallback {
   malformed_json,     // no JSON where the advice should be
   schema_violation,   // JSON that does not meet the advice schema
   medication_advice,  // the safety rail: starting, stopping or dosing a medication
+  not_enabled,        // an administrator has not enabled the network provider: nothing was sent
 };
 std::string_view to_string(Fallback);
 

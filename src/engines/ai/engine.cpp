@@ -79,7 +79,10 @@ Answer Engine::ask_health(const HealthFacts& facts, const Caller& caller) {
     a = fall_back(Fallback::none, {});
   } else {
     const std::string key = answer_digest(Task::health_advice, facts, options_.provider, options_.model);
-    if (auto hit = cache_.get(key, started)) {
+    if (!caller.provider_enabled) {
+      a = fall_back(Fallback::not_enabled, "an administrator has not enabled the " +
+                                               std::string(to_string(options_.provider)) + " provider");
+    } else if (auto hit = cache_.get(key, started)) {
       a = std::move(*hit);
       a.cached = true;
     } else if (!caller.caller.empty() && !daily_.try_take(caller.caller, day)) {

@@ -37,9 +37,12 @@ struct Wording {
       "confusion or trouble speaking, call emergency services now; otherwise contact your doctor today.";
 };
 
-// Who is asking, for the daily limit only (an opaque id: never sent to a provider).
+// Who is asking, for the daily limit only (an opaque id: never sent to a provider), and whether
+// the configured network provider may be asked at all: false while an administrator has not
+// enabled it (the offline answer, fell_back with reason not_enabled; nothing leaves the machine).
 struct Caller {
   std::string caller;
+  bool provider_enabled = true;
 };
 
 // The clocks, injectable for tests.

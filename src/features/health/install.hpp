@@ -4,9 +4,13 @@
 namespace medcore {
 class Installer;
 }
+namespace medcore::ai {
+class Engine;
+}
 
 namespace medcore::health {
 
-void install(Installer& in);
+// `engine` answers the advice route; it outlives the server (main.cpp's serve owns it).
+void install(Installer& in, ai::Engine& engine);
 
 }  // namespace medcore::health

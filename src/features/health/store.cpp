@@ -97,13 +97,14 @@ struct Bound {
 
 std::optional<Patient> find_patient(soci::session& sql, std::int64_t patient_id) {
   std::optional<Patient> out;
-  Query("SELECT user_id, time_zone, date_of_birth FROM patients WHERE user_id = ")
+  Query("SELECT user_id, time_zone, date_of_birth, sex FROM patients WHERE user_id = ")
       .value(patient_id)
       .each(sql, [&](const soci::row& r) {
         Patient p;
         p.id = col_int(r, 0);
         p.time_zone = col_text(r, 1);
         if (auto dob = col_opt_text(r, 2)) p.date_of_birth = parse_iso_date(*dob);
+        p.sex = col_text(r, 3);
         out = std::move(p);
       });
   return out;
@@ -228,6 +229,49 @@ std::vector<Doctor> doctors_in_contact(soci::session& sql, std::int64_t patient_
       .sql(") ORDER BY u.id")
       .each(sql, [&](const soci::row& r) { out.push_back({col_int(r, 0), col_text(r, 1), col_text(r, 2)}); });
   return out;
+}
+
+std::int64_t insert_advice(soci::session& sql, std::int64_t patient_id, EpochMs created_at, const std::string& provider,
+                           const std::string& model, bool fell_back, const std::string& reason,
+                           const std::string& answer_json) {
+  const long long patient = patient_id, at = created_at;
+  const int fell = fell_back ? 1 : 0;
+  long long id = 0;
+  sql << "INSERT INTO health_advice (patient_id, created_at, provider, model, fell_back, reason, answer) "
+         "VALUES (:p, :t, :pr, :m, :f, :r, :a) RETURNING id",
+      soci::use(patient), soci::use(at), soci::use(provider), soci::use(model), soci::use(fell), soci::use(reason),
+      soci::use(answer_json), soci::into(id);
+  return id;
+}
+
+std::vector<RiskRow> latest_predictions(soci::session& sql, std::int64_t patient_id) {
+  std::vector<RiskRow> out;
+  // The newest row per model: ids grow with time, so the largest id per model is the latest.
+  Query("SELECT model, band, created_at FROM predictions WHERE id IN (SELECT MAX(id) FROM predictions WHERE "
+        "patient_id = ")
+      .value(patient_id)
+      .sql(" GROUP BY model) ORDER BY model")
+      .each(sql, [&](const soci::row& r) { out.push_back({col_text(r, 0), col_text(r, 1), col_int(r, 2)}); });
+  return out;
+}
+
+std::string admin_setting(soci::session& sql, const std::string& name) {
+  std::string out;
+  Query("SELECT value FROM admin_settings WHERE name = ").value(name).each(sql, [&](const soci::row& r) {
+    out = col_text(r, 0);
+  });
+  return out;
+}
+
+void set_admin_setting(soci::session& sql, const std::string& name, const std::string& value,
+                       std::optional<std::int64_t> by, EpochMs now) {
+  long long actor = by.value_or(0);
+  soci::indicator actor_ind = by ? soci::i_ok : soci::i_null;
+  const long long at = now;
+  sql << "INSERT INTO admin_settings (name, value, updated_by, updated_at) VALUES (:n, :v, :b, :t) "
+         "ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, "
+         "updated_at = excluded.updated_at",
+      soci::use(name), soci::use(value), soci::use(actor, actor_ind), soci::use(at);
 }
 
 }  // namespace medcore::health::store

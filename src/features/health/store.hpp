@@ -17,6 +17,7 @@ struct Patient {
   std::int64_t id = 0;
   std::string time_zone = "UTC";
   std::optional<date::year_month_day> date_of_birth;
+  std::string sex = "unknown";  // as stored: female, male, intersex, unknown
 };
 std::optional<Patient> find_patient(soci::session& sql, std::int64_t patient_id);
 
@@ -68,5 +69,26 @@ struct Doctor {
   std::string name, email;
 };
 std::vector<Doctor> doctors_in_contact(soci::session& sql, std::int64_t patient_id);
+
+// ---- advice (migration 0009) -------------------------------------------------------------
+
+std::int64_t insert_advice(soci::session& sql, std::int64_t patient_id, EpochMs created_at, const std::string& provider,
+                           const std::string& model, bool fell_back, const std::string& reason,
+                           const std::string& answer_json);
+
+// The patient's latest risk prediction per model (model, band, created_at). A read of the
+// predictions feature's table (migration 0005) here, not through its store: a feature includes no
+// other feature's store.hpp, and predictions offers no read API yet. Only the three columns the
+// facts need; when predictions grows one, this goes.
+struct RiskRow {
+  std::string model, band;
+  EpochMs created_at = 0;
+};
+std::vector<RiskRow> latest_predictions(soci::session& sql, std::int64_t patient_id);
+
+// admin_settings: a value, or empty when never set.
+std::string admin_setting(soci::session& sql, const std::string& name);
+void set_admin_setting(soci::session& sql, const std::string& name, const std::string& value,
+                       std::optional<std::int64_t> by, EpochMs now);
 
 }  // namespace medcore::health::store

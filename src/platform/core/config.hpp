@@ -67,6 +67,22 @@ struct Config {
   int booking_horizon_days{};             // MEDCORE_BOOKING_HORIZON_DAYS
   int booking_lead_minutes{};             // MEDCORE_BOOKING_LEAD_MINUTES
   int cancel_cutoff_minutes{};            // MEDCORE_CANCEL_CUTOFF_MINUTES
+  // The AI engine (main.cpp maps these onto ai::Options; the engine checks the ranges again)
+  std::string ai_provider{};              // MEDCORE_AI_PROVIDER
+  std::string ai_base_url{};              // MEDCORE_AI_BASE_URL
+  std::string ai_model{};                 // MEDCORE_AI_MODEL
+  std::string ai_api_key_env{};           // MEDCORE_AI_API_KEY_ENV
+  std::string ai_api_key_file{};          // MEDCORE_AI_API_KEY_FILE
+  int ai_timeout_ms{};                    // MEDCORE_AI_TIMEOUT_MS
+  int ai_retries{};                       // MEDCORE_AI_RETRIES
+  int ai_backoff_base_ms{};               // MEDCORE_AI_BACKOFF_BASE_MS
+  int ai_backoff_max_ms{};                // MEDCORE_AI_BACKOFF_MAX_MS
+  int ai_daily_limit{};                   // MEDCORE_AI_DAILY_LIMIT
+  int ai_breaker_failures{};              // MEDCORE_AI_BREAKER_FAILURES
+  int ai_breaker_open_ms{};               // MEDCORE_AI_BREAKER_OPEN_MS
+  int ai_cache_entries{};                 // MEDCORE_AI_CACHE_ENTRIES
+  int ai_cache_ttl_s{};                   // MEDCORE_AI_CACHE_TTL_S
+  int health_advice_per_minute{};         // MEDCORE_HEALTH_ADVICE_PER_MINUTE
 
   // The declared defaults (the table's), before any environment variable or flag.
   Config();
