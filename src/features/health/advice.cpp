@@ -191,7 +191,7 @@ ai::HealthFacts advice_facts(std::span<const Reading> readings, int window_days,
     const auto model = risk_model(r.model);
     const auto band = risk_band(r.band);
     if (!model || !band) continue;
-    latest_risk[*model] = {.model = *model, .band = *band, .days_ago = days_before(r.created_at, now)};
+    latest_risk[*model] = ai::RiskPrediction{.model = *model, .band = *band, .days_ago = days_before(r.created_at, now)};
   }
   for (const auto& [model, r] : latest_risk) f.risks.push_back(r);
   return f;

@@ -244,13 +244,13 @@ void mount_advice(http::Router& router, App& app, ai::Engine& engine, int per_mi
   });
 
   router.put("/api/v1/admin/ai", [&app, &engine](http::Context& ctx) {
-    const auto& admin = ctx.require_role({Role::admin});
+    ctx.require_role({Role::admin});
     auto in = JsonInput::parse(ctx.request.body);
     const auto enabled = in.boolean("enabled", true);
     in.finish();
     const EpochMs now = now_ms();
     app.db->transaction("health.set_ai_provider_enabled", [&](soci::session& sql) {
-      set_provider_enabled(sql, *enabled, audit::entry_from(ctx, "ai.settings_changed", admin.user_id), now);
+      set_provider_enabled(sql, *enabled, audit::entry_from(ctx, "ai.settings_changed"), now);
     });
     return http::Response::json(200, admin_ai_state(engine, *enabled));
   });
