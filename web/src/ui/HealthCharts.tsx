@@ -19,9 +19,54 @@ import {
 import { useEffect, useRef } from 'preact/hooks';
 import type { HealthSeries, HealthSeriesReading } from '../api/client';
 import { formatDate, formatDateTime } from '../lib/format';
-import { BANDS, categoryLabel, CONTEXT_LABEL, KIND_LABEL, KIND_UNIT, type Band } from './healthWords';
+import type { HealthKind } from '../api/client';
+import { categoryLabel, CONTEXT_LABEL, KIND_LABEL, KIND_UNIT } from './healthWords';
 
 Chart.register(LineController, LineElement, PointElement, BarController, BarElement, LinearScale, CategoryScale, Tooltip, Legend);
+
+/** The category bands shaded behind a kind's line chart, canonical units, lowest first (docs/HEALTH.md). */
+interface Band {
+  from: number;
+  to: number;
+  label: string;
+  tone: 'ok' | 'watch' | 'high' | 'urgent';
+}
+const BANDS: Partial<Record<HealthKind, Band[]>> = {
+  // Upper (systolic) value, ACC/AHA 2017.
+  blood_pressure: [
+    { from: 0, to: 120, label: 'Normal', tone: 'ok' },
+    { from: 120, to: 130, label: 'Elevated', tone: 'watch' },
+    { from: 130, to: 140, label: 'High, stage 1', tone: 'high' },
+    { from: 140, to: 180, label: 'High, stage 2', tone: 'high' },
+    { from: 180, to: 400, label: 'Very high (crisis)', tone: 'urgent' },
+  ],
+  blood_glucose: [
+    { from: 0, to: 54, label: 'Very low', tone: 'urgent' },
+    { from: 54, to: 70, label: 'Low', tone: 'high' },
+    { from: 70, to: 100, label: 'Normal when fasting', tone: 'ok' },
+    { from: 100, to: 126, label: 'Prediabetes range when fasting', tone: 'watch' },
+    { from: 126, to: 200, label: 'Diabetes range when fasting', tone: 'high' },
+    { from: 200, to: 1100, label: 'High', tone: 'high' },
+  ],
+  heart_rate: [
+    { from: 0, to: 60, label: 'Low', tone: 'watch' },
+    { from: 60, to: 100, label: 'Normal', tone: 'ok' },
+    { from: 100, to: 400, label: 'High', tone: 'watch' },
+  ],
+  spo2: [
+    { from: 0, to: 91.5, label: 'Very low', tone: 'urgent' },
+    { from: 91.5, to: 93.5, label: 'Low', tone: 'high' },
+    { from: 93.5, to: 95.5, label: 'Slightly low', tone: 'watch' },
+    { from: 95.5, to: 101, label: 'Normal', tone: 'ok' },
+  ],
+  body_temperature: [
+    { from: 0, to: 35.05, label: 'Very low', tone: 'urgent' },
+    { from: 35.05, to: 36.05, label: 'Low', tone: 'watch' },
+    { from: 36.05, to: 38.05, label: 'Normal', tone: 'ok' },
+    { from: 38.05, to: 39.05, label: 'Fever', tone: 'watch' },
+    { from: 39.05, to: 50, label: 'High fever', tone: 'high' },
+  ],
+};
 
 const TONE: Record<Band['tone'], string> = {
   ok: 'rgba(46, 160, 67, 0.10)',

@@ -1,16 +1,25 @@
 // One kind's series (GET …/health/series or a doctor's …/patients/{id}/health/series): the summary
 // (averages, lowest/highest, weekly trend, home blood-pressure average, shares per category) and the
-// charts, which load on demand (HealthChartsLazy.tsx). Shared by the patient's health page and a
-// doctor's view of a patient.
+// charts. Shared by the patient's health page and a doctor's view of a patient; this module and
+// Chart.js load on demand through HealthChartsLazy.tsx, never from a static import.
 import { useEffect, useState } from 'preact/hooks';
-import type { HealthSeries } from '../api/client';
+import type { HealthKind, HealthSeries, SeriesDays } from '../api/client';
 import { ApiError } from '../api/client';
-import { HealthCharts } from './HealthChartsLazy';
+import { SeriesCharts } from './HealthCharts';
+import { KindSwitch, RangeSwitch } from './HealthSwitches';
 import { categoryLabel, GUIDELINE_LABEL, KIND_LABEL, KIND_UNIT } from './healthWords';
 import { Empty, ErrorBox, Loading } from './ui';
 
 /** Loads a series and shows its summary and charts; also used with a doctor's loader. */
-export function SeriesPanel({ load, deps, whose }: { load: (signal: AbortSignal) => Promise<HealthSeries>; deps: unknown[]; whose?: string }) {
+export interface SeriesPanelProps {
+  load: (signal: AbortSignal) => Promise<HealthSeries>;
+  /** Reload when any of these change. */
+  deps: unknown[];
+  /** "Ana's", for a doctor's view. */
+  whose?: string;
+}
+
+export function SeriesPanel({ load, deps, whose }: SeriesPanelProps) {
   const [state, setState] = useState<{ status: 'loading' } | { status: 'error'; message: string } | { status: 'ok'; series: HealthSeries }>({ status: 'loading' });
   const [tick, setTick] = useState(0);
   useEffect(() => {
@@ -69,8 +78,27 @@ function SeriesSummary({ series, whose }: { series: HealthSeries; whose?: string
           .join(', ') || 'none'}
         {series.trend.guideline && <> · categories from the {GUIDELINE_LABEL[series.trend.guideline.code] ?? series.trend.guideline.code}</>}
       </p>
-      <HealthCharts series={series} whose={whose} />
+      <SeriesCharts series={series} whose={whose} />
     </>
   );
 }
 
+
+export interface SeriesExplorerProps {
+  load: (kind: HealthKind, days: SeriesDays, signal: AbortSignal) => Promise<HealthSeries>;
+  deps: unknown[];
+  whose?: string;
+}
+
+/** A series panel with its own kind and range switches (a doctor's view of a patient). */
+export function SeriesExplorer({ load, deps, whose }: SeriesExplorerProps) {
+  const [kind, setKind] = useState<HealthKind>('blood_pressure');
+  const [days, setDays] = useState<SeriesDays>(30);
+  return (
+    <>
+      <KindSwitch value={kind} onValue={setKind} />
+      <RangeSwitch value={days} onValue={setDays} />
+      <SeriesPanel load={(signal) => load(kind, days, signal)} deps={[...deps, kind, days]} whose={whose} />
+    </>
+  );
+}

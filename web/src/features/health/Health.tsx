@@ -8,13 +8,12 @@ import { api, ApiError } from '../../api/client';
 import { formatDateTime } from '../../lib/format';
 import { useCursorPages } from '../../lib/paging';
 import { FormAlert, onSubmit, SelectField, SubmitButton, TextField, useSubmit } from '../../ui/forms';
-import { SeriesPanel } from '../../ui/HealthSeriesPanel';
-import { categoryLabel, CONTEXT_LABEL, KIND_LABEL, KINDS } from '../../ui/healthWords';
+import { LazySeriesPanel } from '../../ui/HealthChartsLazy';
+import { KindSwitch, RangeSwitch } from '../../ui/HealthSwitches';
+import { categoryLabel, CONTEXT_LABEL, KIND_LABEL } from '../../ui/healthWords';
 import { Pager } from '../../ui/Pager';
 import { Empty, ErrorBox, Loading, PageHeader } from '../../ui/ui';
 import { AdvicePanel } from './Advice';
-
-const RANGES: SeriesDays[] = [7, 30, 90, 365];
 
 export function HealthPage() {
   const [kind, setKind] = useState<HealthKind>('blood_pressure');
@@ -33,13 +32,7 @@ export function HealthPage() {
         </p>
       </PageHeader>
 
-      <div class="health-kinds" role="group" aria-label="What to show">
-        {KINDS.map((k) => (
-          <button key={k} type="button" class={k === kind ? 'btn btn--small btn--primary' : 'btn btn--small'} aria-pressed={k === kind ? 'true' : 'false'} onClick={() => setKind(k)}>
-            {KIND_LABEL[k]}
-          </button>
-        ))}
-      </div>
+      <KindSwitch value={kind} onValue={setKind} />
 
       <EntryForm key={`new-${kind}`} kind={kind} onSaved={changed} />
 
@@ -47,14 +40,8 @@ export function HealthPage() {
         <h2 class="section-title" id="health-charts-title">
           {KIND_LABEL[kind]}: charts
         </h2>
-        <div class="health-ranges" role="group" aria-label="Time range">
-          {RANGES.map((d) => (
-            <button key={d} type="button" class={d === days ? 'btn btn--small btn--primary' : 'btn btn--small'} aria-pressed={d === days ? 'true' : 'false'} onClick={() => setDays(d)}>
-              {d === 365 ? '1 year' : `${d} days`}
-            </button>
-          ))}
-        </div>
-        <SeriesPanel load={(signal) => api.healthSeries({ kind, days: String(days) as `${SeriesDays}` }, signal)} deps={[kind, days, version]} />
+        <RangeSwitch value={days} onValue={setDays} />
+        <LazySeriesPanel load={(signal) => api.healthSeries({ kind, days: String(days) as `${SeriesDays}` }, signal)} deps={[kind, days, version]} />
       </section>
 
       <ReadingList kind={kind} version={version} onChanged={changed} />
