@@ -219,7 +219,7 @@ export function EntryForm({ kind, reading, onSaved, onCancel }: { kind: HealthKi
             <TextField label="Note (optional)" name="note" errors={form.errors} value={d.note} onValue={(v) => set({ note: v })} maxLength={500} />
           </div>
         </details>
-        <div class="form__actions">
+        <div class="actions">
           <SubmitButton busy={form.busy}>{editing ? 'Save changes' : 'Add reading'}</SubmitButton>
           {onCancel && (
             <button type="button" class="btn" onClick={onCancel}>
@@ -426,7 +426,7 @@ function ImportExport({ onImported }: { onImported: () => void }) {
             </table>
           </div>
           {preview.rows.some((r) => r.urgent) && <p class="alert alert--warning">{preview.rows.find((r) => r.urgent)!.urgent!.message}</p>}
-          <div class="form__actions">
+          <div class="actions">
             <SubmitButton busy={form.busy}>
               Add {accepted.size} reading{accepted.size === 1 ? '' : 's'}
             </SubmitButton>
