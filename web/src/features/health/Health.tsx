@@ -167,7 +167,7 @@ export function EntryForm({ kind, reading, onSaved, onCancel }: { kind: HealthKi
 
   const decimal = { inputMode: 'decimal' as const, autocomplete: 'off', required: true };
   return (
-    <section class="card health-entry" aria-labelledby={editing ? `edit-${reading.id}` : 'health-entry-title'}>
+    <section class="health-entry" aria-labelledby={editing ? `edit-${reading.id}` : 'health-entry-title'}>
       <h2 class={editing ? 'visually-hidden' : 'section-title'} id={editing ? `edit-${reading.id}` : 'health-entry-title'}>
         {editing ? `Edit the reading of ${formatDateTime(reading.measured_at)}` : `Add a ${KIND_LABEL[kind].toLowerCase()} reading`}
       </h2>
