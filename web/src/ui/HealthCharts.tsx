@@ -222,7 +222,7 @@ export function SeriesCharts({ series, whose }: { series: HealthSeries; whose?: 
       options: {
         animation: false,
         maintainAspectRatio: false,
-        scales: { y: { beginAtZero: false, title: { display: true, text: unit } } },
+        scales: { y: { beginAtZero: true, title: { display: true, text: unit } } },
         plugins: {
           legend: { display: false },
           tooltip: { callbacks: { title: (items) => `Week of ${weeks[items[0]!.dataIndex]!.week}`, label: (item) => `Average ${item.parsed.y} ${unit} from ${weeks[item.dataIndex]!.count} readings` } },
