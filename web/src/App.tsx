@@ -7,6 +7,7 @@ import * as admin from './features/admin';
 import * as appointments from './features/appointments';
 import * as care from './features/care';
 import * as chat from './features/chat';
+import * as health from './features/health';
 import * as predictions from './features/predictions';
 import * as skin from './features/skin';
 import { userTimeZone } from './lib/format';
@@ -16,7 +17,7 @@ import { logout, session } from './lib/session';
 import { store, useStore } from './lib/store';
 import { Loading, PageHeader } from './ui/ui';
 
-const features: Feature[] = [accounts, care, appointments, chat, predictions, skin, admin];
+const features: Feature[] = [accounts, care, appointments, chat, health, predictions, skin, admin];
 
 const dashboards = features.flatMap((f) => f.dashboards ?? []);
 const routes: Route[] = [

@@ -39,6 +39,15 @@ export type Patient = Schemas['PatientSummary'];
 export type SkinModel = Schemas['SkinModel'];
 export type SkinClassCode = SkinAnalysis['prediction']['class'];
 export type UrgencyLevel = SkinAnalysis['urgency']['level'];
+export type HealthReading = Schemas['HealthReading'];
+export type HealthKind = HealthReading['kind'];
+export type HealthUnit = HealthReading['unit'];
+export type HealthReadingInput = Schemas['HealthReadingInput'];
+export type HealthSeries = Schemas['HealthSeries'];
+export type HealthSeriesReading = Schemas['HealthSeriesReading'];
+export type HealthImportPreview = Schemas['HealthImportPreview'];
+export type HealthUrgent = Schemas['HealthUrgent'];
+export type SeriesDays = HealthSeries['days'];
 
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
 type Op<P extends keyof paths, M extends Method> = NonNullable<paths[P][M]>;
@@ -279,6 +288,20 @@ export const api = {
   patientSkinAnalyses: (id: number, query: QueryOf<Op<'/api/v1/patients/{id}/skin-analyses', 'get'>>, signal?: AbortSignal) =>
     call('get', '/api/v1/patients/{id}/skin-analyses', { params: { id }, query, signal }),
   skinModel: (signal?: AbortSignal) => call('get', '/api/v1/skin/model', { anonymousOk: true, signal }),
+
+  // Health readings (docs/API.md "Health readings").
+  healthReadings: (query: QueryOf<Op<'/api/v1/health/readings', 'get'>>, signal?: AbortSignal) =>
+    call('get', '/api/v1/health/readings', { query, signal }),
+  recordReading: (body: HealthReadingInput) => call('post', '/api/v1/health/readings', { body }),
+  editReading: (id: number, body: Schemas['HealthReadingPatch']) => call('patch', '/api/v1/health/readings/{id}', { params: { id }, body }),
+  deleteReading: (id: number) => call('delete', '/api/v1/health/readings/{id}', { params: { id } }),
+  healthSeries: (query: QueryOf<Op<'/api/v1/health/series', 'get'>>, signal?: AbortSignal) =>
+    call('get', '/api/v1/health/series', { query, signal }),
+  previewImport: (csv: string) => call('post', '/api/v1/health/imports/preview', { body: { csv } }),
+  commitImport: (csv: string, lines: number[]) => call('post', '/api/v1/health/imports', { body: { csv, lines } }),
+  /** A treating doctor's view of a patient's series (403 otherwise; audited). */
+  patientHealthSeries: (id: number, query: QueryOf<Op<'/api/v1/patients/{id}/health/series', 'get'>>, signal?: AbortSignal) =>
+    call('get', '/api/v1/patients/{id}/health/series', { params: { id }, query, signal }),
 };
 
 /** A random UUID (v4) for an Idempotency-Key; crypto.randomUUID needs a secure context, getRandomValues does not. */

@@ -1,6 +1,7 @@
-// A patient's health record, for the doctors who treat them (/patients/:id): the patient's skin
-// checks (GET /patients/{id}/skin-analyses) and risk checks (GET /patients/{id}/predictions),
-// newest first, a page at a time, shown with the same components as the patient's own pages.
+// A patient's health record, for the doctors who treat them (/patients/:id): the charts of the
+// patient's readings per kind and range (GET /patients/{id}/health/series, the patient's own charts
+// from ui/, loaded on demand), the skin checks (GET /patients/{id}/skin-analyses) and risk checks
+// (GET /patients/{id}/predictions), newest first, a page at a time, shown with the same components as the patient's own pages.
 // The server allows this only while the doctor treats the patient (an appointment that is not
 // cancelled, or a conversation) and answers 403 otherwise; every read is in the audit log.
 // The title names the patient from GET /patients/{id} (same rule, audited), never from the link.
@@ -8,6 +9,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { Patient, Prediction, SkinAnalysis } from '../../api/client';
 import { api, ApiError } from '../../api/client';
+import { LazySeriesExplorer } from '../../ui/HealthChartsLazy';
 import { Pager } from '../../ui/Pager';
 import { PredictionTable } from '../../ui/PredictionTable';
 import { SkinList } from '../../ui/SkinList';
@@ -119,11 +121,18 @@ function HealthRecord({ id, name, title, back }: { id: number; name: string; tit
     <section>
       <PageHeader title={title}>
         <p class="lead">
-          The skin checks and risk checks {name} made in medcore, newest first, as the patient was shown
+          The readings, skin checks and risk checks {name} made in medcore, newest first, as the patient was shown
           them. They are model estimates, not diagnoses.
         </p>
       </PageHeader>
       <p class="muted audit-note">Your access is recorded in the audit log.</p>
+
+      <section aria-labelledby="health-readings-title">
+        <h2 class="section-title" id="health-readings-title">
+          Readings
+        </h2>
+        <LazySeriesExplorer load={(kind, days, signal) => api.patientHealthSeries(id, { kind, days: String(days) as `${typeof days}` }, signal)} deps={[id]} whose={whose} />
+      </section>
 
       <section aria-labelledby="health-skin-title">
         <h2 class="section-title" id="health-skin-title">
