@@ -1,4 +1,4 @@
--- Background jobs and recurring rules (src/platform/jobs/).
+-- Background jobs and recurring rules (src/jobs/).
 -- A job row is one piece of work: pending until run_at, running while an instance holds its lease
 -- (locked_by until locked_until), then done, failed (after max_attempts runs) or cancelled.
 -- attempts counts runs started; the runner's completion updates match on (locked_by, attempts),

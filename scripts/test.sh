@@ -122,9 +122,10 @@ skip() {
 
 # --- build ----------------------------------------------------------------------------------
 step "install dependencies" scripts/install-deps.sh
-# The dependency rules of src/ (platform / engines / features), from the #include lines: seconds,
+# The dependency rules of src/ (platform / engines / features), from the #include lines, and no
+# shipped migration edited (migrations/SHIPPED.sha256): seconds,
 # so before the builds.
-suite "layout (include direction)" node --test tests/layout/
+suite "layout (include direction, shipped migrations)" node --test tests/layout/
 step "build build/ (-Werror)" scripts/build.sh build -DMEDCORE_WERROR=ON
 step "build build-asan/ (ASan+UBSan)" \
   env BUILD_TYPE=Debug scripts/build.sh build-asan -DMEDCORE_SANITIZE=ON --target medcore_unit_tests
