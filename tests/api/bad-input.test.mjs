@@ -91,6 +91,8 @@ const FIXTURES = {
     base: () => ({ value: 5.6, unit: 'mmol_l', context: 'fasting', note: 'Corrected' }),
   }],
   previewHealthImport: [{ session: 'patient', base: () => ({ csv: HEALTH_CSV }) }],
+  askHealthAdvice: [{ session: 'patient', base: () => ({ days: 30 }) }],
+  setAiSettings: [{ session: 'admin', base: () => ({ enabled: false }) }],
   commitHealthImport: [{ session: 'patient', base: () => ({ csv: HEALTH_CSV, lines: [2] }) }],
   startConversation: [{
     session: 'patient', base: () => ({ doctor_id: T.approvedDoctor }),
